@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from potluck.api.urls import api
+from potluck.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("language/", core_views.set_language, name="set_language"),
+    path("accounts/", include("potluck.accounts.urls")),
+    path("n/", include("potluck.networks.urls")),
+    path("n/", include("potluck.needs.urls")),
+    path("s/", include("potluck.needs.status_urls")),
+    path("api/v1/", api.urls),
+]

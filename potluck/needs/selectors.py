@@ -1,0 +1,151 @@
+"""Reads for needs and offers, and the access helpers that answer 404 for hidden objects."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from potluck.core.models import AuditEvent
+from potluck.needs.models import (
+    URGENCY_ORDER,
+    Match,
+    Need,
+    NeedNote,
+    Offer,
+    hash_status_token,
+)
+from potluck.needs.permissions import can_take_part_in_match
+from potluck.networks.models import Network
+
+STALE_AFTER = timedelta(days=3)
+NEW_WITHIN = timedelta(days=1)
+EXPIRING_WITHIN = timedelta(hours=12)
+
+
+def access_need(*, user: Any, network: Network, need_id: int) -> Need:
+    """The need if `user` may see it; otherwise 404."""
+    return get_object_or_404(
+        Need.objects.visible_to(user).select_related("network", "claimant"),
+        network=network, pk=need_id,
+    )
+
+
+def access_need_by_token(*, token: str) -> Need:
+    """The need behind a requester's private status link; otherwise 404."""
+    if not token or len(token) > 64:
+        raise Http404
+    return get_object_or_404(
+        Need.objects.select_related("network"), status_token_hash=hash_status_token(token)
+    )
+
+
+def access_offer(*, user: Any, network: Network, offer_id: int) -> Offer:
+    return get_object_or_404(
+        Offer.objects.visible_to(user).select_related("network", "author"),
+        network=network, pk=offer_id,
+    )
+
+
+def access_match(*, user: Any, network: Network, match_id: int) -> Match:
+    """A conversation only its two people can open; otherwise 404."""
+    match = get_object_or_404(
+        Match.objects.select_related("offer__author", "responder", "network"),
+        network=network, pk=match_id,
+    )
+    if not can_take_part_in_match(user, match):
+        raise Http404
+    return match
+
+
+def _urgency_rank() -> Case:
+    return Case(
+        *[When(urgency=code, then=Value(rank)) for code, rank in URGENCY_ORDER.items()],
+        output_field=IntegerField(),
+    )
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    category: str = ""
+    area: str = ""
+    urgency: str = ""
+    language: str = ""
+    status: str = "open"
+
+
+def need_list_for_board(*, network: Network, filters: BoardFilters) -> QuerySet[Need]:
+    """The network's needs, most urgent and longest waiting first."""
+    needs = Need.objects.filter(network=network)
+    if filters.status == "active":
+        needs = needs.active()
+    elif filters.status:
+        needs = needs.filter(status=filters.status)
+    for field in ("category", "urgency", "language"):
+        if value := getattr(filters, field):
+            needs = needs.filter(**{field: value})
+    if filters.area:
+        needs = needs.filter(area__icontains=filters.area)
+    return needs.annotate(urgency_rank=_urgency_rank()).order_by(
+        "urgency_rank", "created_at", "pk"
+    )
+
+
+def offer_list_for_board(*, network: Network, kind: str = "", area: str = "") -> QuerySet[Offer]:
+    offers = Offer.objects.filter(network=network).open().select_related("author")
+    if kind:
+        offers = offers.filter(kind=kind)
+    if area:
+        offers = offers.filter(area__icontains=area)
+    return offers
+
+
+@dataclass(frozen=True)
+class TriageQueue:
+    new: list[Need]
+    stale: list[Need]
+    expiring: list[Need]
+    delivered: list[Need]
+
+
+def need_list_for_triage(*, network: Network) -> TriageQueue:
+    """What a coordinator should look at: new asks, needs waiting too long, claims running out."""
+    now = timezone.now()
+    needs = Need.objects.filter(network=network).select_related("claimant")
+    return TriageQueue(
+        new=list(needs.open().filter(created_at__gte=now - NEW_WITHIN).order_by("created_at")),
+        stale=list(needs.open().filter(created_at__lt=now - STALE_AFTER).order_by("created_at")),
+        expiring=list(
+            needs.filter(status=Need.Status.CLAIMED, claim_expires_at__lt=now + EXPIRING_WITHIN)
+            .order_by("claim_expires_at")
+        ),
+        delivered=list(needs.filter(status=Need.Status.DELIVERED).order_by("delivered_at")),
+    )
+
+
+def need_list_for_volunteer(*, user: Any, network: Network) -> QuerySet[Need]:
+    """A volunteer's current claims and delivered needs awaiting closing."""
+    return Need.objects.filter(
+        network=network, claimant=user,
+        status__in=(Need.Status.CLAIMED, Need.Status.DELIVERED),
+    ).order_by("claim_expires_at", "pk")
+
+
+def need_notes(*, need: Need) -> QuerySet[NeedNote]:
+    return need.notes.select_related("author")
+
+
+def need_history(*, need: Need) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.for_object(need).select_related("actor")
+
+
+def match_list_for_user(*, user: Any, network: Network) -> QuerySet[Match]:
+    return (
+        Match.objects.filter(network=network, status=Match.Status.OPEN)
+        .filter(Q(responder=user) | Q(offer__author=user))
+        .select_related("offer", "responder", "offer__author")
+    )
+

@@ -1,0 +1,27 @@
+import factory
+
+from potluck.accounts.tests.factories import UserFactory
+from potluck.networks.models import Membership, Network, Role
+
+
+class NetworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Network
+
+    name = factory.Sequence(lambda n: f"Riverside Mutual Aid {n}")
+    slug = factory.Sequence(lambda n: f"riverside-{n}")
+    description = "Neighbours helping neighbours."
+    area_served = "Riverside and Eastgate"
+    areas = ["Riverside", "Eastgate", "Old Mill"]
+    languages = ["en", "es"]
+    join_policy = Network.JoinPolicy.APPROVAL
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    network = factory.SubFactory(NetworkFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.MEMBER
+    status = Membership.Status.ACTIVE
