@@ -140,6 +140,8 @@ EMAIL_HOST_PASSWORD = env_str("POTLUCK_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("POTLUCK_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("POTLUCK_FROM_EMAIL", "Potluck <potluck@localhost>")
 
+# Flash messages may carry a status link, so they live server-side, never in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("POTLUCK_SECURE_COOKIES", not DEBUG)

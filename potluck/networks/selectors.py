@@ -47,10 +47,11 @@ def membership_list_for_network(*, network: Network) -> QuerySet[Membership]:
     return network.memberships.select_related("user").order_by("status", "user__display_name")
 
 
-def access_membership(*, user: Any, membership_id: int) -> Membership:
+def access_membership(*, user: Any, slug: str, membership_id: int) -> Membership:
     """A membership a coordinator of its network may manage; otherwise 404."""
     membership = get_object_or_404(
-        Membership.objects.select_related("network", "user"), pk=membership_id
+        Membership.objects.select_related("network", "user"), pk=membership_id,
+        network__slug=slug,
     )
     if role_in(user, membership.network_id) not in COORDINATOR_ROLES:
         raise Http404
@@ -63,3 +64,7 @@ def invitation_list_for_network(*, network: Network) -> QuerySet[Invitation]:
 
 def access_invitation(*, token: str) -> Invitation:
     return get_object_or_404(Invitation.objects.select_related("network"), token=token)
+
+
+def access_network_invitation(*, network: Network, invitation_id: int) -> Invitation:
+    return get_object_or_404(Invitation, network=network, pk=invitation_id)

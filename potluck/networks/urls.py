@@ -1,2 +1,19 @@
+from django.urls import path
+
+from potluck.networks import views
+
 app_name = "networks"
-urlpatterns: list = []
+urlpatterns = [
+    path("new/", views.network_new, name="new"),
+    path("invite/<str:token>/", views.invitation_detail, name="invitation"),
+    path("<slug:slug>/", views.network_home, name="home"),
+    path("<slug:slug>/join/", views.network_join, name="join"),
+    path("<slug:slug>/members/", views.member_list, name="members"),
+    path("<slug:slug>/members/<int:membership_id>/answer/", views.membership_answer,
+         name="membership_answer"),
+    path("<slug:slug>/members/<int:membership_id>/role/", views.membership_role,
+         name="membership_role"),
+    path("<slug:slug>/invitations/", views.invitation_new, name="invitation_new"),
+    path("<slug:slug>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke,
+         name="invitation_revoke"),
+]
