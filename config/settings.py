@@ -1,5 +1,6 @@
 """Potluck's one settings file: every value comes from the environment (see .env.example)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -91,7 +92,8 @@ else:
                 ),
             },
             # Tests use a real file (not shared-cache memory) so threads behave as in production.
-            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+            # One file per test process, so parallel runs never share a database.
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -120,6 +122,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "potluck" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -52,6 +52,8 @@ class AskForm(forms.Form):
         self.fields["language"].choices = network.language_choices()
         if language in network.languages:
             self.fields["language"].initial = language
+        if network.areas:
+            self.fields["area"].widget.attrs["list"] = "network-areas"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

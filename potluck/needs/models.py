@@ -33,6 +33,21 @@ class Urgency(models.TextChoices):
 URGENCY_ORDER = {Urgency.TODAY: 0, Urgency.FEW_DAYS: 1, Urgency.THIS_WEEK: 2, Urgency.FLEXIBLE: 3}
 
 
+NEED_EVENT_LABELS = {
+    "need.created": _("asked for help"),
+    "need.claimed": _("claimed it"),
+    "need.released": _("gave it back"),
+    "need.claim_expired": _("the claim ran out"),
+    "need.delivered": _("marked it delivered"),
+    "need.confirmed": _("the person who asked confirmed help arrived"),
+    "need.withdrawn": _("the person who asked withdrew it"),
+    "need.closed": _("closed it"),
+    "need.contact_revealed": _("looked at the contact details"),
+    "need.requester_message": _("the person who asked sent a message"),
+    "need.noted": _("added a note"),
+}
+
+
 class ContactMethod(models.TextChoices):
     PHONE = "phone", _("Phone call")
     SMS = "sms", _("Text message (SMS)")

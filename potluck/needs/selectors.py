@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from potluck.core.models import AuditEvent
 from potluck.needs.models import (
+    NEED_EVENT_LABELS,
     URGENCY_ORDER,
     Match,
     Need,
@@ -138,8 +139,12 @@ def need_notes(*, need: Need) -> QuerySet[NeedNote]:
     return need.notes.select_related("author")
 
 
-def need_history(*, need: Need) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.for_object(need).select_related("actor")
+def need_history(*, need: Need) -> list[AuditEvent]:
+    """The need's audit trail, each event with a readable `label`."""
+    events = list(AuditEvent.objects.for_object(need).select_related("actor"))
+    for event in events:
+        event.label = NEED_EVENT_LABELS.get(event.verb, event.verb)  # type: ignore[attr-defined]
+    return events
 
 
 def match_list_for_user(*, user: Any, network: Network) -> QuerySet[Match]:

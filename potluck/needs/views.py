@@ -67,7 +67,7 @@ def need_intake(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def need_board(request: HttpRequest, slug: str) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
-    form = BoardFilterForm(request.GET or None, network=network)
+    form = BoardFilterForm(request.GET or None, network=network, initial={"status": "open"})
     filters = selectors.BoardFilters(**form.cleaned_data) if form.is_valid() else (
         selectors.BoardFilters()
     )

@@ -197,7 +197,7 @@ def test_coordinator_sees_triage_queue_and_history(client, network, need, coordi
     assert client.get(reverse("needs:triage", args=[network.slug])).status_code == 200
     services.need_close(need=need, by=coordinator, outcome="duplicate")
     page = client.get(reverse("needs:detail", args=[network.slug, need.pk])).content.decode()
-    assert "need.closed" in page
+    assert "closed it (duplicate)" in page
 
 
 def test_volunteer_sees_their_claims(client, network, need, volunteer):
