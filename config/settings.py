@@ -81,7 +81,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "potluck.sqlite3",
+            "NAME": str(DATA_DIR / "potluck.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so racing writers queue up
                 # instead of failing mid-transaction; WAL lets readers carry on meanwhile.

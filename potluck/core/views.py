@@ -1,15 +1,16 @@
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_POST
 
 from potluck.accounts import services as account_services
+from potluck.core.http import Request
 from potluck.networks import selectors as network_selectors
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: Request) -> HttpResponse:
     return render(
         request,
         "core/home.html",
@@ -21,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
+def set_language(request: Request) -> HttpResponse:
     """The language switcher: a cookie for everyone, and the account for signed-in people."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next", "/")
@@ -37,7 +38,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME,
             language,
             max_age=settings.LANGUAGE_COOKIE_AGE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=True,
         )

@@ -28,12 +28,16 @@ class AskForm(forms.Form):
         help_text=_("A neighbourhood or the nearest cross streets. Not your address."),
     )
     urgency = forms.ChoiceField(
-        label=_("How soon?"), choices=Urgency.choices, widget=forms.RadioSelect,
+        label=_("How soon?"),
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
         initial=Urgency.FEW_DAYS,
     )
     contact_method = forms.ChoiceField(
-        label=_("How should we reach you?"), choices=ContactMethod.choices,
-        widget=forms.RadioSelect, initial=ContactMethod.PHONE,
+        label=_("How should we reach you?"),
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+        initial=ContactMethod.PHONE,
     )
     contact_value = forms.CharField(
         label=_("Phone number or email"),
@@ -41,15 +45,17 @@ class AskForm(forms.Form):
         help_text=_("Only the volunteer who takes on your request and coordinators see this."),
     )
     contact_times = forms.CharField(
-        label=_("When is a good time?"), max_length=120, required=False,
+        label=_("When is a good time?"),
+        max_length=120,
+        required=False,
         help_text=_("For example: weekday evenings."),
     )
     language = forms.ChoiceField(label=_("Which language do you prefer?"))
 
     def __init__(self, *args: Any, network: Network, language: str = "", **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = network.category_choices()
-        self.fields["language"].choices = network.language_choices()
+        self.fields["category"].choices = network.category_choices()  # type: ignore[attr-defined]
+        self.fields["language"].choices = network.language_choices()  # type: ignore[attr-defined]
         if language in network.languages:
             self.fields["language"].initial = language
         if network.areas:
@@ -76,7 +82,9 @@ class BoardFilterForm(forms.Form):
     """Filters for the board; unknown values are ignored rather than refused."""
 
     STATUS_CHOICES = [
-        ("open", _("Open")), ("active", _("Open, claimed or delivered")), ("", _("All")),
+        ("open", _("Open")),
+        ("active", _("Open, claimed or delivered")),
+        ("", _("All")),
         *[(code, label) for code, label in Need.Status.choices if code != "open"],
     ]
 
@@ -90,8 +98,8 @@ class BoardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, network: Network, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("All kinds")), *network.category_choices()]
-        self.fields["language"].choices = [("", _("Any language")), *network.language_choices()]
+        self.fields["category"].choices = [("", _("All kinds")), *network.category_choices()]  # type: ignore[attr-defined]
+        self.fields["language"].choices = [("", _("Any language")), *network.language_choices()]  # type: ignore[attr-defined]
 
 
 class NoteForm(forms.Form):
@@ -123,7 +131,9 @@ class OfferForm(forms.Form):
     kind = forms.ChoiceField(label=_("What kind of offer?"), choices=Offer.Kind.choices)
     title = forms.CharField(label=_("What are you offering?"), max_length=120)
     description = forms.CharField(
-        label=_("Details"), max_length=2000, required=False,
+        label=_("Details"),
+        max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     area = forms.CharField(label=_("Roughly where?"), max_length=120, required=False)
@@ -131,8 +141,8 @@ class OfferForm(forms.Form):
 
 class OfferFilterForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind of offer"), required=False, choices=[("", _("All kinds")), *Offer.Kind.choices]
+        label=_("Kind of offer"),
+        required=False,
+        choices=[("", _("All kinds")), *Offer.Kind.choices],
     )
     area = forms.CharField(label=_("Area"), max_length=120, required=False)
-
-

@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from potluck.core.errors import DomainError
+from potluck.core.http import AuthedRequest
 from potluck.needs import permissions, selectors, services
 from potluck.needs.forms import MessageForm, OfferFilterForm, OfferForm
 from potluck.networks import selectors as network_selectors
@@ -17,7 +18,7 @@ from potluck.networks.context import network_context
 
 
 @login_required
-def offer_board(request: HttpRequest, slug: str) -> HttpResponse:
+def offer_board(request: AuthedRequest, slug: str) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     form = OfferFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -27,20 +28,21 @@ def offer_board(request: HttpRequest, slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context.update(
-        form=form, page=page, query=query.urlencode(),
+        form=form,
+        page=page,
+        query=query.urlencode(),
         my_matches=selectors.match_list_for_user(user=request.user, network=network),
     )
     return render(request, "needs/offer_board.html", context)
 
 
 @login_required
-def offer_new(request: HttpRequest, slug: str) -> HttpResponse:
+def offer_new(request: AuthedRequest, slug: str) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     form = OfferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            offer = services.offer_create(network=network, author=request.user,
-                                          **form.cleaned_data)
+            offer = services.offer_create(network=network, author=request.user, **form.cleaned_data)
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -52,14 +54,15 @@ def offer_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def offer_detail(request: HttpRequest, slug: str, offer_id: int) -> HttpResponse:
+def offer_detail(request: AuthedRequest, slug: str, offer_id: int) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     offer = selectors.access_offer(user=request.user, network=network, offer_id=offer_id)
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            match = services.offer_respond(offer=offer, responder=request.user,
-                                           message=form.cleaned_data["body"])
+            match = services.offer_respond(
+                offer=offer, responder=request.user, message=form.cleaned_data["body"]
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -67,18 +70,20 @@ def offer_detail(request: HttpRequest, slug: str, offer_id: int) -> HttpResponse
             return redirect(match)
     context = network_context(user=request.user, network=network)
     context.update(
-        offer=offer, form=form,
+        offer=offer,
+        form=form,
         can_respond=permissions.can_respond_to_offer(request.user, offer),
         can_close=permissions.can_close_offer(request.user, offer),
         matches=offer.matches.select_related("responder")
-        if offer.author_id == request.user.pk else None,
+        if offer.author_id == request.user.pk
+        else None,
     )
     return render(request, "needs/offer_detail.html", context)
 
 
 @login_required
 @require_POST
-def offer_close(request: HttpRequest, slug: str, offer_id: int) -> HttpResponse:
+def offer_close(request: AuthedRequest, slug: str, offer_id: int) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     offer = selectors.access_offer(user=request.user, network=network, offer_id=offer_id)
     try:
@@ -90,27 +95,27 @@ def offer_close(request: HttpRequest, slug: str, offer_id: int) -> HttpResponse:
 
 
 @login_required
-def match_detail(request: HttpRequest, slug: str, match_id: int) -> HttpResponse:
+def match_detail(request: AuthedRequest, slug: str, match_id: int) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     match = selectors.access_match(user=request.user, network=network, match_id=match_id)
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.match_message_add(match=match, author=request.user,
-                                       body=form.cleaned_data["body"])
+            services.match_message_add(
+                match=match, author=request.user, body=form.cleaned_data["body"]
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
             return redirect(match)
     context = network_context(user=request.user, network=network)
-    context.update(match=match, form=form,
-                   thread=match.messages.select_related("author"))
+    context.update(match=match, form=form, thread=match.messages.select_related("author"))
     return render(request, "needs/match_detail.html", context)
 
 
 @login_required
 @require_POST
-def match_close(request: HttpRequest, slug: str, match_id: int) -> HttpResponse:
+def match_close(request: AuthedRequest, slug: str, match_id: int) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     match = selectors.access_match(user=request.user, network=network, match_id=match_id)
     try:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from potluck.core.errors import DomainError
+from potluck.core.http import Request
 from potluck.needs import selectors, services
 from potluck.needs.forms import MessageForm
 from potluck.needs.models import Need
@@ -27,7 +28,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def status_detail(request: HttpRequest, token: str) -> HttpResponse:
+def status_detail(request: Request, token: str) -> HttpResponse:
     need = selectors.access_need_by_token(token=token)
     with translation.override(need.language):
         context: dict[str, Any] = {
@@ -46,7 +47,7 @@ def status_detail(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _status_action(
-    request: HttpRequest, token: str, action: Callable[[Need], Any], success: Promise
+    request: Request, token: str, action: Callable[[Need], Any], success: Promise
 ) -> HttpResponse:
     need = selectors.access_need_by_token(token=token)
     with translation.override(need.language):
@@ -60,7 +61,7 @@ def _status_action(
 
 
 @require_POST
-def status_message(request: HttpRequest, token: str) -> HttpResponse:
+def status_message(request: Request, token: str) -> HttpResponse:
     form = MessageForm(request.POST)
     if not form.is_valid():
         need = selectors.access_need_by_token(token=token)
@@ -69,31 +70,39 @@ def status_message(request: HttpRequest, token: str) -> HttpResponse:
         return _no_store(redirect("status:detail", token))
     body = form.cleaned_data["body"]
     return _status_action(
-        request, token, lambda need: services.need_add_requester_message(need=need, body=body),
+        request,
+        token,
+        lambda need: services.need_add_requester_message(need=need, body=body),
         gettext_lazy("Your message was sent to the people helping you."),
     )
 
 
 @require_POST
-def status_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def status_confirm(request: Request, token: str) -> HttpResponse:
     return _status_action(
-        request, token, lambda need: services.need_confirm_by_requester(need=need),
+        request,
+        token,
+        lambda need: services.need_confirm_by_requester(need=need),
         gettext_lazy("Thank you for letting us know. We're glad help arrived."),
     )
 
 
 @require_POST
-def status_withdraw(request: HttpRequest, token: str) -> HttpResponse:
+def status_withdraw(request: Request, token: str) -> HttpResponse:
     return _status_action(
-        request, token, lambda need: services.need_withdraw_by_requester(need=need),
+        request,
+        token,
+        lambda need: services.need_withdraw_by_requester(need=need),
         gettext_lazy("Your request is withdrawn. You can ask again any time."),
     )
 
 
 @require_POST
-def status_language(request: HttpRequest, token: str) -> HttpResponse:
+def status_language(request: Request, token: str) -> HttpResponse:
     language = request.POST.get("language", "")
     return _status_action(
-        request, token, lambda need: services.need_set_language(need=need, language=language),
+        request,
+        token,
+        lambda need: services.need_set_language(need=need, language=language),
         gettext_lazy("Language changed."),
     )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -14,27 +14,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from potluck.core.errors import DomainError
+from potluck.core.http import AuthedRequest, Request
 from potluck.needs import permissions, selectors, services
 from potluck.needs.forms import AskForm, BoardFilterForm, CloseForm, NoteForm, ReleaseForm
 from potluck.needs.models import Need
 from potluck.networks import selectors as network_selectors
 from potluck.networks.context import network_context
-from potluck.networks.permissions import VOLUNTEER_ROLES, COORDINATOR_ROLES
+from potluck.networks.permissions import COORDINATOR_ROLES, VOLUNTEER_ROLES
 
 
-def status_url(request: HttpRequest, token: str) -> str:
+def status_url(request: Request, token: str) -> str:
     return request.build_absolute_uri(reverse("status:detail", args=[token]))
 
 
-def need_ask(request: HttpRequest, slug: str) -> HttpResponse:
+def need_ask(request: Request, slug: str) -> HttpResponse:
     """The public ask-for-help form: no account, nothing asked beyond what helping needs."""
     network = network_selectors.access_public_network(slug=slug)
     form = AskForm(request.POST or None, network=network, language=get_language())
     if request.method == "POST" and form.is_valid():
         requester = request.user if request.user.is_authenticated else None
         try:
-            _need, token = services.need_create(network=network, requester=requester,
-                                                **form.cleaned_data)
+            _need, token = services.need_create(
+                network=network, requester=requester, **form.cleaned_data
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -45,14 +47,15 @@ def need_ask(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def need_intake(request: HttpRequest, slug: str) -> HttpResponse:
+def need_intake(request: AuthedRequest, slug: str) -> HttpResponse:
     """Phone intake: a volunteer writes down a neighbour's need on their behalf."""
     network = network_selectors.access_network(user=request.user, slug=slug, roles=VOLUNTEER_ROLES)
     form = AskForm(request.POST or None, network=network)
     if request.method == "POST" and form.is_valid():
         try:
-            need, token = services.need_create(network=network, entered_by=request.user,
-                                               **form.cleaned_data)
+            need, token = services.need_create(
+                network=network, entered_by=request.user, **form.cleaned_data
+            )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -65,11 +68,13 @@ def need_intake(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def need_board(request: HttpRequest, slug: str) -> HttpResponse:
+def need_board(request: AuthedRequest, slug: str) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     form = BoardFilterForm(request.GET or None, network=network, initial={"status": "open"})
-    filters = selectors.BoardFilters(**form.cleaned_data) if form.is_valid() else (
-        selectors.BoardFilters()
+    filters = (
+        selectors.BoardFilters(**form.cleaned_data)
+        if form.is_valid()
+        else (selectors.BoardFilters())
     )
     needs = selectors.need_list_for_board(network=network, filters=filters)
     page = Paginator(needs, settings.POTLUCK_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -80,7 +85,7 @@ def need_board(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "needs/board.html", context)
 
 
-def _detail_context(request: HttpRequest, need: Need, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: Request, need: Need, **extra: Any) -> dict[str, Any]:
     user = request.user
     context = network_context(user=user, network=need.network)
     context.update(
@@ -93,7 +98,8 @@ def _detail_context(request: HttpRequest, need: Need, **extra: Any) -> dict[str,
         can_see_contact=permissions.can_see_contact(user, need),
         can_note=permissions.can_note_need(user, need),
         history=selectors.need_history(need=need)
-        if permissions.can_see_history(user, need) else None,
+        if permissions.can_see_history(user, need)
+        else None,
         release_form=ReleaseForm(),
         close_form=CloseForm(),
         note_form=NoteForm(),
@@ -104,13 +110,13 @@ def _detail_context(request: HttpRequest, need: Need, **extra: Any) -> dict[str,
 
 
 @login_required
-def need_detail(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
+def need_detail(request: AuthedRequest, slug: str, need_id: int) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     need = selectors.access_need(user=request.user, network=network, need_id=need_id)
     return render(request, "needs/need_detail.html", _detail_context(request, need))
 
 
-def _act(request: HttpRequest, slug: str, need_id: int, action: Any, success: str) -> HttpResponse:
+def _act(request: Request, slug: str, need_id: int, action: Any, success: str) -> HttpResponse:
     """Run one state change on a need, then show the need (a partial for htmx)."""
     network = network_selectors.access_network(user=request.user, slug=slug)
     need = selectors.access_need(user=request.user, network=network, need_id=need_id)
@@ -128,43 +134,59 @@ def _act(request: HttpRequest, slug: str, need_id: int, action: Any, success: st
 
 @login_required
 @require_POST
-def need_claim(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
-    return _act(request, slug, need_id,
-                lambda need: services.need_claim(need=need, volunteer=request.user),
-                _("You claimed this need. Reach out to the person soon."))
+def need_claim(request: AuthedRequest, slug: str, need_id: int) -> HttpResponse:
+    return _act(
+        request,
+        slug,
+        need_id,
+        lambda need: services.need_claim(need=need, volunteer=request.user),
+        _("You claimed this need. Reach out to the person soon."),
+    )
 
 
 @login_required
 @require_POST
-def need_release(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
+def need_release(request: AuthedRequest, slug: str, need_id: int) -> HttpResponse:
     form = ReleaseForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _act(request, slug, need_id,
-                lambda need: services.need_release(need=need, by=request.user, reason=reason),
-                _("The need is back in the queue for someone else."))
+    return _act(
+        request,
+        slug,
+        need_id,
+        lambda need: services.need_release(need=need, by=request.user, reason=reason),
+        _("The need is back in the queue for someone else."),
+    )
 
 
 @login_required
 @require_POST
-def need_deliver(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
-    return _act(request, slug, need_id,
-                lambda need: services.need_mark_delivered(need=need, by=request.user),
-                _("Marked as delivered. Thank you!"))
+def need_deliver(request: AuthedRequest, slug: str, need_id: int) -> HttpResponse:
+    return _act(
+        request,
+        slug,
+        need_id,
+        lambda need: services.need_mark_delivered(need=need, by=request.user),
+        _("Marked as delivered. Thank you!"),
+    )
 
 
 @login_required
 @require_POST
-def need_close(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
+def need_close(request: AuthedRequest, slug: str, need_id: int) -> HttpResponse:
     form = CloseForm(request.POST)
     outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
-    return _act(request, slug, need_id,
-                lambda need: services.need_close(need=need, by=request.user, outcome=outcome),
-                _("The need is closed."))
+    return _act(
+        request,
+        slug,
+        need_id,
+        lambda need: services.need_close(need=need, by=request.user, outcome=outcome),
+        _("The need is closed."),
+    )
 
 
 @login_required
 @require_POST
-def need_note(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
+def need_note(request: AuthedRequest, slug: str, need_id: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if not form.is_valid():
         network = network_selectors.access_network(user=request.user, slug=slug)
@@ -172,14 +194,18 @@ def need_note(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
         messages.error(request, _("Write something before adding a note."))
         return redirect(need)
     body = form.cleaned_data["body"]
-    return _act(request, slug, need_id,
-                lambda need: services.need_add_note(need=need, author=request.user, body=body),
-                _("Note added."))
+    return _act(
+        request,
+        slug,
+        need_id,
+        lambda need: services.need_add_note(need=need, author=request.user, body=body),
+        _("Note added."),
+    )
 
 
 @login_required
 @require_POST
-def need_reveal(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
+def need_reveal(request: AuthedRequest, slug: str, need_id: int) -> HttpResponse:
     """Show contact details; a POST so that every reveal is a deliberate, logged act."""
     network = network_selectors.access_network(user=request.user, slug=slug)
     need = selectors.access_need(user=request.user, network=network, need_id=need_id)
@@ -195,16 +221,17 @@ def need_reveal(request: HttpRequest, slug: str, need_id: int) -> HttpResponse:
 
 
 @login_required
-def need_triage(request: HttpRequest, slug: str) -> HttpResponse:
-    network = network_selectors.access_network(user=request.user, slug=slug,
-                                               roles=COORDINATOR_ROLES)
+def need_triage(request: AuthedRequest, slug: str) -> HttpResponse:
+    network = network_selectors.access_network(
+        user=request.user, slug=slug, roles=COORDINATOR_ROLES
+    )
     context = network_context(user=request.user, network=network)
     context["queue"] = selectors.need_list_for_triage(network=network)
     return render(request, "needs/triage.html", context)
 
 
 @login_required
-def my_claims(request: HttpRequest, slug: str) -> HttpResponse:
+def my_claims(request: AuthedRequest, slug: str) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
     context = network_context(user=request.user, network=network)
     context["needs"] = selectors.need_list_for_volunteer(user=request.user, network=network)

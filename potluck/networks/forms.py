@@ -10,7 +10,9 @@ from potluck.networks.models import Network, Role
 
 class JoinForm(forms.Form):
     note = forms.CharField(
-        label=_("A note for the coordinators (optional)"), max_length=300, required=False,
+        label=_("A note for the coordinators (optional)"),
+        max_length=300,
+        required=False,
         help_text=_("For example: how you heard of us, or what you'd like to help with."),
     )
 
@@ -29,7 +31,8 @@ class RoleForm(forms.Form):
 class NetworkForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     slug = forms.SlugField(
-        label=_("Short name for links"), max_length=60,
+        label=_("Short name for links"),
+        max_length=60,
         help_text=_("Letters, numbers and hyphens, e.g. riverside-aid."),
     )
     description = forms.CharField(
@@ -37,7 +40,9 @@ class NetworkForm(forms.Form):
     )
     area_served = forms.CharField(label=_("Area served"), max_length=200, required=False)
     areas = forms.CharField(
-        label=_("Neighbourhoods"), required=False, max_length=2000,
+        label=_("Neighbourhoods"),
+        required=False,
+        max_length=2000,
         help_text=_("One per line; people choose from these when asking for help."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -45,17 +50,21 @@ class NetworkForm(forms.Form):
         label=_("Languages"), choices=(), widget=forms.CheckboxSelectMultiple
     )
     join_policy = forms.ChoiceField(
-        label=_("Joining"), choices=Network.JoinPolicy.choices, widget=forms.RadioSelect,
+        label=_("Joining"),
+        choices=Network.JoinPolicy.choices,
+        widget=forms.RadioSelect,
         initial=Network.JoinPolicy.APPROVAL,
     )
     categories = forms.MultipleChoiceField(
-        label=_("Kinds of help"), choices=Category.choices, widget=forms.CheckboxSelectMultiple,
+        label=_("Kinds of help"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
         initial=list(Category.values),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["languages"].choices = settings.LANGUAGES
+        self.fields["languages"].choices = settings.LANGUAGES  # type: ignore[attr-defined]
         self.fields["languages"].initial = [settings.LANGUAGE_CODE]
 
     def clean_areas(self) -> list[str]:

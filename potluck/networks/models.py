@@ -61,7 +61,7 @@ class Network(BaseModel):
     def get_absolute_url(self) -> str:
         return reverse("networks:home", args=[self.slug])
 
-    def category_choices(self) -> list[tuple[str, str]]:
+    def category_choices(self) -> list[tuple[str, Any]]:
         labels = dict(Category.choices)
         return [(code, labels[code]) for code in self.categories if code in labels]
 

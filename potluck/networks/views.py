@@ -1,19 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from potluck.core.errors import DomainError
+from potluck.core.http import AuthedRequest, Request
 from potluck.networks import selectors, services
 from potluck.networks.context import network_context
 from potluck.networks.forms import InvitationForm, JoinForm, NetworkForm, RoleForm
 from potluck.networks.permissions import COORDINATOR_ROLES
 
 
-def network_home(request: HttpRequest, slug: str) -> HttpResponse:
+def network_home(request: Request, slug: str) -> HttpResponse:
     """A network's front page: public facts for everyone, shortcuts for members."""
     network = selectors.access_public_network(slug=slug)
     context = network_context(user=request.user, network=network)
@@ -23,7 +24,7 @@ def network_home(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def network_new(request: HttpRequest) -> HttpResponse:
+def network_new(request: AuthedRequest) -> HttpResponse:
     form = NetworkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -38,7 +39,7 @@ def network_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def network_join(request: HttpRequest, slug: str) -> HttpResponse:
+def network_join(request: AuthedRequest, slug: str) -> HttpResponse:
     network = selectors.access_public_network(slug=slug)
     form = JoinForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -50,14 +51,12 @@ def network_join(request: HttpRequest, slug: str) -> HttpResponse:
         if membership.status == membership.Status.ACTIVE:
             messages.success(request, _("Welcome! You are now a member."))
         else:
-            messages.success(
-                request, _("Thank you. A coordinator will look at your request soon.")
-            )
+            messages.success(request, _("Thank you. A coordinator will look at your request soon."))
     return redirect(network)
 
 
 @login_required
-def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+def member_list(request: AuthedRequest, slug: str) -> HttpResponse:
     network = selectors.access_network(user=request.user, slug=slug, roles=COORDINATOR_ROLES)
     context = network_context(user=request.user, network=network)
     context.update(
@@ -71,14 +70,17 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def membership_answer(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def membership_answer(request: AuthedRequest, slug: str, membership_id: int) -> HttpResponse:
     """Approve or decline a join request."""
-    membership = selectors.access_membership(user=request.user, slug=slug, membership_id=membership_id)
+    membership = selectors.access_membership(
+        user=request.user, slug=slug, membership_id=membership_id
+    )
     try:
         if request.POST.get("answer") == "approve":
             services.membership_approve(membership=membership, by=request.user)
-            messages.success(request, _("%(name)s is now a member.") % {
-                "name": membership.user.display_name})
+            messages.success(
+                request, _("%(name)s is now a member.") % {"name": membership.user.display_name}
+            )
         else:
             services.membership_decline(membership=membership, by=request.user)
             messages.success(request, _("The request was declined."))
@@ -89,8 +91,10 @@ def membership_answer(request: HttpRequest, slug: str, membership_id: int) -> Ht
 
 @login_required
 @require_POST
-def membership_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
-    membership = selectors.access_membership(user=request.user, slug=slug, membership_id=membership_id)
+def membership_role(request: AuthedRequest, slug: str, membership_id: int) -> HttpResponse:
+    membership = selectors.access_membership(
+        user=request.user, slug=slug, membership_id=membership_id
+    )
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a role."))
@@ -107,7 +111,7 @@ def membership_role(request: HttpRequest, slug: str, membership_id: int) -> Http
 
 @login_required
 @require_POST
-def invitation_new(request: HttpRequest, slug: str) -> HttpResponse:
+def invitation_new(request: AuthedRequest, slug: str) -> HttpResponse:
     network = selectors.access_network(user=request.user, slug=slug, roles=COORDINATOR_ROLES)
     form = InvitationForm(request.POST)
     if not form.is_valid():
@@ -123,7 +127,7 @@ def invitation_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def invitation_revoke(request: AuthedRequest, slug: str, invitation_id: int) -> HttpResponse:
     network = selectors.access_network(user=request.user, slug=slug, roles=COORDINATOR_ROLES)
     invitation = selectors.access_network_invitation(network=network, invitation_id=invitation_id)
     try:
@@ -134,7 +138,7 @@ def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> Ht
     return redirect("networks:members", network.slug)
 
 
-def invitation_detail(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_detail(request: Request, token: str) -> HttpResponse:
     """Anyone with the link sees which network invites them; signing in accepts it."""
     invitation = selectors.access_invitation(token=token)
     if request.method == "POST":
