@@ -1,0 +1,409 @@
+"""/api/v1 operations for needs and offers: parse input, call one service or selector, answer."""
+
+import operator
+from datetime import datetime
+from functools import reduce
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Router, Schema, Status
+from ninja.params import P, PathEx, Query
+from ninja.responses import codes_4xx
+from pydantic import ValidationInfo, field_validator
+
+from potluck.accounts.models import User
+from potluck.accounts.phones import normalize_phone
+from potluck.api.auth import ApiRequest
+from potluck.api.errors import ErrorOut
+from potluck.api.fields import MAX_ID, Slug, Text
+from potluck.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from potluck.core.errors import DomainError
+from potluck.needs import selectors, services
+from potluck.needs.models import Claim, ContactMethod, Match, Need, Offer, Urgency
+from potluck.needs.permissions import can_enter_need_for_someone, can_see_contact
+from potluck.networks.categories import Category
+from potluck.networks.models import Network
+from potluck.networks.selectors import access_network, network_list_for_user
+
+router = Router()
+
+BAD_EMAIL = _("Enter a valid email address.")
+BAD_PHONE = _("Enter a phone number of 7 to 15 digits, for example +1 555 010 2030.")
+BAD_STATUS_FILTER = _("Choose a status, “active” or “all”.")
+
+ANY_STATUS = "all"
+STATUS_FILTERS = frozenset({*Need.Status.values, "active", ANY_STATUS})
+
+# Every operation may answer with the one error shape (see potluck.api.errors).
+ERRORS = {codes_4xx: ErrorOut}
+
+NeedId = PathEx[int, P(ge=1, le=MAX_ID)]
+OfferId = PathEx[int, P(ge=1, le=MAX_ID)]
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+# ---------------------------------------------------------------------------- schemas
+
+
+class NeedFilters(Schema):
+    network: Slug | None = None
+    status: str = Field(Need.Status.OPEN, description="A need status, “active” or “all”.")
+    category: Category | None = None
+    urgency: Urgency | None = None
+    language: Text = Field("", max_length=8)
+    area: Text = Field("", max_length=120)
+    cursor: str | None = Field(None, max_length=500)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+    @field_validator("network", "category", "urgency", "cursor", mode="before")
+    @classmethod
+    def blank_is_none(cls, value: Any) -> Any:
+        return _blank_is_none(value)
+
+    @field_validator("status")
+    @classmethod
+    def known_status(cls, value: str) -> str:
+        if value not in STATUS_FILTERS:
+            raise ValueError(str(BAD_STATUS_FILTER))
+        return value
+
+
+class NeedIn(Schema):
+    network: Slug
+    category: Category
+    description: Text = Field(min_length=1, max_length=2000)
+    area: Text = Field(min_length=1, max_length=120)
+    urgency: Urgency = Urgency.FEW_DAYS
+    language: Text = Field(min_length=1, max_length=8)
+    contact_method: ContactMethod
+    contact_value: Text = Field(min_length=1, max_length=254)
+    contact_times: Text = Field("", max_length=120)
+
+    @field_validator("contact_value")
+    @classmethod
+    def fits_contact_method(cls, value: str, info: ValidationInfo) -> str:
+        method = info.data.get("contact_method")
+        if method == ContactMethod.EMAIL:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                raise ValueError(str(BAD_EMAIL)) from None
+        elif method in (ContactMethod.PHONE, ContactMethod.SMS):
+            phone = normalize_phone(value)
+            if phone is None:
+                raise ValueError(str(BAD_PHONE))
+            return phone
+        return value
+
+
+class NeedOut(Schema):
+    id: int
+    network: str
+    category: str
+    category_label: str
+    description: str
+    area: str
+    urgency: str
+    urgency_label: str
+    language: str
+    status: str
+    status_label: str
+    created_at: datetime
+    claim_expires_at: datetime | None
+    delivered_at: datetime | None
+    closed_at: datetime | None
+
+    @staticmethod
+    def resolve_network(need: Need) -> str:
+        return need.network.slug
+
+    @staticmethod
+    def resolve_category_label(need: Need) -> str:
+        return str(need.get_category_display())
+
+    @staticmethod
+    def resolve_urgency_label(need: Need) -> str:
+        return str(need.get_urgency_display())
+
+    @staticmethod
+    def resolve_status_label(need: Need) -> str:
+        return str(need.get_status_display())
+
+
+class ContactOut(Schema):
+    method: str
+    method_label: str
+    value: str
+    times: str
+
+
+class NeedDetailOut(NeedOut):
+    contact: ContactOut | None = Field(
+        None, description="Only for the claimant and coordinators; every reveal is logged."
+    )
+
+
+class NeedCreatedOut(Schema):
+    need: NeedOut
+    status_url: str = Field(description="The requester's private status page: give it to them.")
+
+
+class NeedPage(Schema):
+    items: list[NeedOut]
+    next: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+
+
+class ClaimOut(Schema):
+    id: int
+    need_id: int
+    expires_at: datetime
+    outcome: str
+
+
+class ReleaseIn(Schema):
+    reason: Text = Field("", max_length=2000)
+
+
+class CloseIn(Schema):
+    outcome: Text = Field(Need.Status.CLOSED, max_length=20)
+
+
+class OfferFilters(Schema):
+    network: Slug | None = None
+    kind: Offer.Kind | None = None
+    area: Text = Field("", max_length=120)
+    cursor: str | None = Field(None, max_length=500)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+    @field_validator("network", "kind", "cursor", mode="before")
+    @classmethod
+    def blank_is_none(cls, value: Any) -> Any:
+        return _blank_is_none(value)
+
+
+class OfferIn(Schema):
+    network: Slug
+    kind: Offer.Kind
+    title: Text = Field(min_length=1, max_length=120)
+    description: Text = Field("", max_length=2000)
+    area: Text = Field("", max_length=120)
+
+
+class OfferOut(Schema):
+    id: int
+    network: str
+    kind: str
+    kind_label: str
+    title: str
+    description: str
+    area: str
+    status: str
+    author: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_network(offer: Offer) -> str:
+        return offer.network.slug
+
+    @staticmethod
+    def resolve_kind_label(offer: Offer) -> str:
+        return str(offer.get_kind_display())
+
+    @staticmethod
+    def resolve_author(offer: Offer) -> str:
+        return offer.author.display_name if offer.author else ""
+
+
+class OfferPage(Schema):
+    items: list[OfferOut]
+    next: str | None
+
+
+class RespondIn(Schema):
+    message: Text = Field(min_length=1, max_length=2000)
+
+
+class MatchOut(Schema):
+    id: int
+    offer_id: int
+    status: str
+    created_at: datetime
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _access_need(user: User, need_id: int) -> Need:
+    """The need through its network, as the pages reach it; 404 if `user` can't see it."""
+    visible = Need.objects.visible_to(user).filter(pk=need_id)
+    network = Network.objects.filter(needs__in=visible).first()
+    if network is None:
+        raise Http404
+    return selectors.access_need(user=user, network=network, need_id=need_id)
+
+
+def _access_offer(user: User, offer_id: int) -> Offer:
+    visible = Offer.objects.visible_to(user).filter(pk=offer_id)
+    network = Network.objects.filter(offers__in=visible).first()
+    if network is None:
+        raise Http404
+    return selectors.access_offer(user=user, network=network, offer_id=offer_id)
+
+
+def _status_url(token: str) -> str:
+    try:
+        path = reverse("status:detail", args=[token])
+    except NoReverseMatch:
+        path = f"/s/{token}/"  # the status page's address, before its view is wired up
+    return settings.SITE_URL + path
+
+
+def _board_filters(filters: NeedFilters) -> selectors.BoardFilters:
+    return selectors.BoardFilters(
+        category=filters.category or "",
+        area=filters.area,
+        urgency=filters.urgency or "",
+        language=filters.language,
+        status="" if filters.status == ANY_STATUS else filters.status,
+    )
+
+
+def _networks(user: User, slug: str | None) -> list[Network]:
+    """The one network asked for (404 unless a member), or all of `user`'s networks."""
+    if slug:
+        return [access_network(user=user, slug=slug)]
+    return list(network_list_for_user(user=user))
+
+
+def _either(boards: list[QuerySet[Any]], empty: QuerySet[Any]) -> QuerySet[Any]:
+    return reduce(operator.or_, boards) if boards else empty
+
+
+# ---------------------------------------------------------------------------- needs
+
+
+@router.get("/needs", response={200: NeedPage, **ERRORS}, tags=["needs"])
+def list_needs(request: ApiRequest, filters: Query[NeedFilters]) -> Page[Need]:
+    """Needs on the boards of your networks (or of one), most urgent and longest waiting first."""
+    board = _board_filters(filters)
+    boards = [
+        selectors.need_list_for_board(network=network, filters=board)
+        for network in _networks(request.auth, filters.network)
+    ]
+    needs = _either(boards, Need.objects.none()).select_related("network")
+    return paginate(needs, cursor=filters.cursor, limit=filters.limit, salt="api.needs")
+
+
+@router.post("/needs", response={201: NeedCreatedOut, **ERRORS}, tags=["needs"])
+def create_need(request: ApiRequest, payload: NeedIn) -> Status[dict[str, Any]]:
+    """Ask for help; a volunteer or coordinator asking is writing it down for someone."""
+    user = request.auth
+    network = access_network(user=user, slug=payload.network)
+    if payload.language not in network.languages:
+        raise DomainError(services.UNKNOWN_LANGUAGE, code="unknown_language")
+    phone_intake = can_enter_need_for_someone(user, network.pk)
+    need, token = services.need_create(
+        network=network,
+        category=payload.category,
+        description=payload.description,
+        area=payload.area,
+        urgency=payload.urgency,
+        contact_method=payload.contact_method,
+        contact_value=payload.contact_value,
+        contact_times=payload.contact_times,
+        language=payload.language,
+        requester=None if phone_intake else user,
+        entered_by=user if phone_intake else None,
+    )
+    return Status(201, {"need": need, "status_url": _status_url(token)})
+
+
+@router.get("/needs/{need_id}", response={200: NeedDetailOut, **ERRORS}, tags=["needs"])
+def get_need(request: ApiRequest, need_id: NeedId) -> NeedDetailOut:
+    """One need; its contact details only for its claimant and coordinators."""
+    need = _access_need(request.auth, need_id)
+    detail = NeedDetailOut.from_orm(need)
+    if can_see_contact(request.auth, need):
+        contact = services.need_reveal_contact(need=need, by=request.auth)
+        detail.contact = ContactOut(**contact)
+    return detail
+
+
+@router.post("/needs/{need_id}/claim", response={201: ClaimOut, **ERRORS}, tags=["needs"])
+def claim_need(request: ApiRequest, need_id: NeedId) -> Status[Claim]:
+    """Take on an open need; if two volunteers try at once, one gets 409 "not_open"."""
+    need = _access_need(request.auth, need_id)
+    return Status(201, services.need_claim(need=need, volunteer=request.auth))
+
+
+@router.post("/needs/{need_id}/release", response={200: NeedOut, **ERRORS}, tags=["needs"])
+def release_need(request: ApiRequest, need_id: NeedId, payload: ReleaseIn) -> Need:
+    """Give a claimed need back to the queue."""
+    need = _access_need(request.auth, need_id)
+    return services.need_release(need=need, by=request.auth, reason=payload.reason)
+
+
+@router.post("/needs/{need_id}/deliver", response={200: NeedOut, **ERRORS}, tags=["needs"])
+def deliver_need(request: ApiRequest, need_id: NeedId) -> Need:
+    """Say help was delivered."""
+    need = _access_need(request.auth, need_id)
+    return services.need_mark_delivered(need=need, by=request.auth)
+
+
+@router.post("/needs/{need_id}/close", response={200: NeedOut, **ERRORS}, tags=["needs"])
+def close_need(request: ApiRequest, need_id: NeedId, payload: CloseIn) -> Need:
+    """End a need: "closed" (met), "no_answer", "withdrawn", "duplicate" or "referred"."""
+    need = _access_need(request.auth, need_id)
+    return services.need_close(need=need, by=request.auth, outcome=payload.outcome)
+
+
+# ---------------------------------------------------------------------------- offers
+
+
+@router.get("/offers", response={200: OfferPage, **ERRORS}, tags=["offers"])
+def list_offers(request: ApiRequest, filters: Query[OfferFilters]) -> Page[Offer]:
+    """Open offers in your networks (or in one), newest first."""
+    boards = [
+        selectors.offer_list_for_board(network=network, kind=filters.kind or "", area=filters.area)
+        for network in _networks(request.auth, filters.network)
+    ]
+    offers = _either(boards, Offer.objects.none()).select_related("network", "author")
+    return paginate(offers, cursor=filters.cursor, limit=filters.limit, salt="api.offers")
+
+
+@router.post("/offers", response={201: OfferOut, **ERRORS}, tags=["offers"])
+def create_offer(request: ApiRequest, payload: OfferIn) -> Status[Offer]:
+    """Offer something to a network."""
+    network = access_network(user=request.auth, slug=payload.network)
+    offer = services.offer_create(
+        network=network,
+        author=request.auth,
+        kind=payload.kind,
+        title=payload.title,
+        description=payload.description,
+        area=payload.area,
+    )
+    return Status(201, offer)
+
+
+@router.get("/offers/{offer_id}", response={200: OfferOut, **ERRORS}, tags=["offers"])
+def get_offer(request: ApiRequest, offer_id: OfferId) -> Offer:
+    """One offer."""
+    return _access_offer(request.auth, offer_id)
+
+
+@router.post("/offers/{offer_id}/respond", response={201: MatchOut, **ERRORS}, tags=["offers"])
+def respond_to_offer(request: ApiRequest, offer_id: OfferId, payload: RespondIn) -> Status[Match]:
+    """Answer an offer: opens a private conversation with the person offering."""
+    offer = _access_offer(request.auth, offer_id)
+    match = services.offer_respond(offer=offer, responder=request.auth, message=payload.message)
+    return Status(201, match)
