@@ -74,6 +74,7 @@ TEMPLATES = [
 
 # Databases: embedded SQLite by default, PostgreSQL through DATABASE_URL.
 DATA_DIR = Path(env_str("POTLUCK_DATA_DIR", str(BASE_DIR / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}

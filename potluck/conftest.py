@@ -1,16 +1,25 @@
 """Fixtures shared by every app's tests."""
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, models
 
 from potluck.accounts.models import User
 from potluck.accounts.tests.factories import UserFactory
-from potluck.needs.models import Need, Offer
+from potluck.core.models import AuditEvent
+from potluck.needs import services as need_services
+from potluck.needs.models import Claim, Need, Offer
 from potluck.needs.tests.factories import NeedFactory, OfferFactory
 from potluck.networks.models import Membership, Network, Role
-from potluck.networks.tests.factories import MembershipFactory, NetworkFactory
+from potluck.networks.tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    NetworkFactory,
+)
 
 
 @pytest.fixture
@@ -81,3 +90,121 @@ def need(network: Network) -> Need:
 @pytest.fixture
 def offer(network: Network, member: User) -> Offer:
     return OfferFactory(network=network, author=member)
+
+
+@pytest.fixture
+def invitation_factory() -> type[InvitationFactory]:
+    return InvitationFactory
+
+
+@pytest.fixture
+def treasurer(network: Network) -> User:
+    return _member(network, Role.TREASURER)
+
+
+@pytest.fixture
+def admin(network: Network) -> User:
+    return _member(network, Role.ADMIN)
+
+
+@pytest.fixture
+def pending_member(network: Network) -> User:
+    """Asked to join `network` and is still waiting for approval."""
+    return MembershipFactory(network=network, status=Membership.Status.PENDING).user
+
+
+@pytest.fixture
+def anonymous() -> AnonymousUser:
+    return AnonymousUser()
+
+
+# The actors of role x state tables: who someone is relative to one network.
+ACTORS = (
+    "anonymous",
+    "stranger",
+    "pending",
+    "member",
+    "volunteer",
+    "treasurer",
+    "coordinator",
+    "admin",
+)
+
+
+def make_actor(actor: str, network: Network) -> Any:
+    """A user who is `actor` (one of ACTORS) in `network`."""
+    if actor == "anonymous":
+        return AnonymousUser()
+    if actor == "stranger":  # a coordinator, but of another network
+        return MembershipFactory(role=Role.COORDINATOR).user
+    if actor == "pending":  # asked to be a volunteer, not approved yet
+        return MembershipFactory(
+            network=network, role=Role.VOLUNTEER, status=Membership.Status.PENDING
+        ).user
+    return _member(network, actor)
+
+
+def table(text: str) -> list[tuple[str, str, bool]]:
+    """Parse a Y/. grid into (row, column, allowed) cases."""
+    header, *lines = [line.split() for line in text.strip().splitlines()]
+    cases = []
+    for row, *cells in lines:
+        assert len(cells) == len(header), row
+        cases += [(row, column, cell == "Y") for column, cell in zip(header, cells, strict=True)]
+    return cases
+
+
+@pytest.fixture
+def actor_factory(db: Any) -> Callable[[str, Network], Any]:
+    return make_actor
+
+
+@pytest.fixture
+def claimed_need(need: Need, volunteer: User) -> Need:
+    """`need`, claimed by `volunteer` through the service."""
+    need_services.need_claim(need=need, volunteer=volunteer)
+    need.refresh_from_db()
+    return need
+
+
+@pytest.fixture
+def active_claim(claimed_need: Need) -> Claim:
+    return claimed_need.claims.get(outcome=Claim.Outcome.ACTIVE)
+
+
+@pytest.fixture
+def audit_verbs(db: Any) -> Callable[[models.Model], list[str]]:
+    """audit_verbs(obj) -> the verbs recorded against obj, oldest first."""
+
+    def verbs(obj: models.Model) -> list[str]:
+        return list(AuditEvent.objects.for_object(obj).values_list("verb", flat=True))
+
+    return verbs
+
+
+# Browser tests: a session-wide Chromium and a per-test `page` (see potluck/core/tests/browser.py).
+from potluck.core.tests.browser import browser, page  # noqa: E402, F401
+
+
+def run_together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run each call in its own thread, released at once by a barrier; return each result,
+    or the exception it raised. Every thread closes its own database connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = call()
+        except Exception as error:  # handed back to the test to assert on
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a racing thread hung"
+    return results

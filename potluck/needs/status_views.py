@@ -24,7 +24,6 @@ STEPS = (Need.Status.OPEN, Need.Status.CLAIMED, Need.Status.DELIVERED, Need.Stat
 
 def _no_store(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
