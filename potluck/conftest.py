@@ -12,7 +12,7 @@ from potluck.accounts.models import User
 from potluck.accounts.tests.factories import UserFactory
 from potluck.core.models import AuditEvent
 from potluck.needs import services as need_services
-from potluck.needs.models import Claim, Need, Offer
+from potluck.needs.models import Need, Offer
 from potluck.needs.tests.factories import NeedFactory, OfferFactory
 from potluck.networks.models import Membership, Network, Role
 from potluck.networks.tests.factories import (
@@ -165,11 +165,6 @@ def claimed_need(need: Need, volunteer: User) -> Need:
     need_services.need_claim(need=need, volunteer=volunteer)
     need.refresh_from_db()
     return need
-
-
-@pytest.fixture
-def active_claim(claimed_need: Need) -> Claim:
-    return claimed_need.claims.get(outcome=Claim.Outcome.ACTIVE)
 
 
 @pytest.fixture

@@ -84,7 +84,11 @@ class Need(BaseModel):
 
     ACTIVE_STATUSES = (Status.OPEN, Status.CLAIMED, Status.DELIVERED)
     FINAL_STATUSES = (
-        Status.CLOSED, Status.NO_ANSWER, Status.WITHDRAWN, Status.DUPLICATE, Status.REFERRED,
+        Status.CLOSED,
+        Status.NO_ANSWER,
+        Status.WITHDRAWN,
+        Status.DUPLICATE,
+        Status.REFERRED,
     )
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="needs")
@@ -105,15 +109,24 @@ class Need(BaseModel):
     )
     status_token_hash = models.CharField(max_length=64, unique=True)
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="needs_asked",
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="needs_entered",
     )
     claimant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="needs_claimed",
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
@@ -187,7 +200,10 @@ class NeedNote(BaseModel):
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -283,7 +299,8 @@ class Match(BaseModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["offer", "responder"], condition=Q(status="open"),
+                fields=["offer", "responder"],
+                condition=Q(status="open"),
                 name="match_one_open_per_responder",
             ),
         ]

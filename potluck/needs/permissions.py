@@ -1,10 +1,11 @@
-"""Who may do what to a need or an offer: each predicate is tested as a role × state table."""
+"""Who may do what to a need or an offer: each predicate is tested as a role x state table."""
 
 from typing import Any
 
 from potluck.needs.models import Match, Need, Offer
 from potluck.networks.permissions import (
     COORDINATOR_ROLES,
+    VOLUNTEER_ROLES,
     is_coordinator,
     is_volunteer,
     role_in,
@@ -47,9 +48,15 @@ def can_see_contact(user: Any, need: Need) -> bool:
     """Contact details: the current claimant and coordinators, while the need is live."""
     if need.is_final:
         return False
-    if _is_claimant(user, need) and need.status in (Need.Status.CLAIMED, Need.Status.DELIVERED):
+    role = role_in(user, need.network_id)
+    if role in COORDINATOR_ROLES:
         return True
-    return is_coordinator(user, need.network_id)
+    # A claimant demoted or removed by coordinators loses access along with the role.
+    return (
+        _is_claimant(user, need)
+        and need.status in (Need.Status.CLAIMED, Need.Status.DELIVERED)
+        and role in VOLUNTEER_ROLES
+    )
 
 
 def can_note_need(user: Any, need: Need) -> bool:
@@ -70,11 +77,11 @@ def can_respond_to_offer(user: Any, offer: Offer) -> bool:
 
 
 def can_close_offer(user: Any, offer: Offer) -> bool:
-    if offer.status != Offer.Status.OPEN:
+    if offer.status != Offer.Status.OPEN or not user.is_authenticated:
         return False
+    # Authenticated first: an anonymous pk (None) would equal a deleted author's author_id.
     return offer.author_id == user.pk or role_in(user, offer.network_id) in COORDINATOR_ROLES
 
 
 def can_take_part_in_match(user: Any, match: Match) -> bool:
     return user.is_authenticated and user.pk in (match.responder_id, match.offer.author_id)
-

@@ -87,8 +87,12 @@ def need_create(
         requester=requester,
         entered_by=entered_by,
     )
-    audit_record(actor=entered_by or requester, verb="need.created", target=need,
-                 data={"intake": "phone" if entered_by else "form"})
+    audit_record(
+        actor=entered_by or requester,
+        verb="need.created",
+        target=need,
+        data={"intake": "phone" if entered_by else "form"},
+    )
     return need, token
 
 
@@ -116,12 +120,20 @@ def _end_claim(need: Need, outcome: str, now: datetime) -> None:
     )
 
 
-def _reopen(need: Need, *, expected_claimant_id: int | None, now: datetime) -> bool:
+def _reopen(
+    need: Need, *, expected_claimant_id: int | None, now: datetime, expired_only: bool = False
+) -> bool:
     """Put a claimed need back in the queue, if it is still claimed by the same person."""
+    still_claimed = Need.objects.filter(
+        pk=need.pk, status=Need.Status.CLAIMED, claimant_id=expected_claimant_id
+    )
+    if expired_only:
+        # The need may have been released and claimed again since we looked.
+        still_claimed = still_claimed.filter(claim_expires_at__lt=now)
     return bool(
-        Need.objects.filter(
-            pk=need.pk, status=Need.Status.CLAIMED, claimant_id=expected_claimant_id
-        ).update(status=Need.Status.OPEN, claimant=None, claim_expires_at=None, updated_at=now)
+        still_claimed.update(
+            status=Need.Status.OPEN, claimant=None, claim_expires_at=None, updated_at=now
+        )
     )
 
 
@@ -151,9 +163,10 @@ def need_mark_delivered(*, need: Need, by: User) -> Need:
     if not can_deliver_need(by, need):
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
     now = timezone.now()
-    won = Need.objects.filter(pk=need.pk, status=Need.Status.CLAIMED).update(
-        status=Need.Status.DELIVERED, delivered_at=now, updated_at=now
-    )
+    # A stale copy must not deliver a need that was released and claimed by someone else.
+    won = Need.objects.filter(
+        pk=need.pk, status=Need.Status.CLAIMED, claimant_id=need.claimant_id
+    ).update(status=Need.Status.DELIVERED, delivered_at=now, updated_at=now)
     if not won:
         raise DomainError(NEED_NOT_CLAIMED, code="not_claimed", status=409)
     _end_claim(need, Claim.Outcome.DELIVERED, now)
@@ -216,8 +229,9 @@ def need_add_note(*, need: Need, author: User, body: str) -> NeedNote:
     """A note from the claimant or a coordinator, e.g. "left a voicemail"."""
     if not can_note_need(author, need):
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
-    note = NeedNote.objects.create(need=need, author=author, kind=NeedNote.Kind.NOTE,
-                                   body=body.strip())
+    note = NeedNote.objects.create(
+        need=need, author=author, kind=NeedNote.Kind.NOTE, body=body.strip()
+    )
     audit_record(actor=author, verb="need.noted", target=need)
     return note
 
@@ -250,16 +264,22 @@ def claims_expire(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     expired = Need.objects.filter(status=Need.Status.CLAIMED, claim_expires_at__lt=now)
     count = 0
-    for need in expired.select_related("network", "claimant").iterator():
+    # Read every candidate first: on SQLite, writing while a chunked .iterator() still holds
+    # its read open (past 2000 rows) fails with "database is locked" once others write too.
+    for need in list(expired.select_related("network", "claimant")):
         with transaction.atomic():
-            if not _reopen(need, expected_claimant_id=need.claimant_id, now=now):
+            if not _reopen(need, expected_claimant_id=need.claimant_id, now=now, expired_only=True):
                 continue
             _end_claim(need, Claim.Outcome.EXPIRED, now)
             NeedNote.objects.create(
                 need=need, kind=NeedNote.Kind.SYSTEM, body=NeedNote.CLAIM_EXPIRED
             )
-            audit_record(actor=None, verb="need.claim_expired", target=need,
-                         data={"volunteer": need.claimant_id})
+            audit_record(
+                actor=None,
+                verb="need.claim_expired",
+                target=need,
+                data={"volunteer": need.claimant_id},
+            )
             count += 1
     return count
 
@@ -277,8 +297,12 @@ def offer_create(
     if role_in(author, network.pk) is None:
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
     offer = Offer.objects.create(
-        network=network, author=author, kind=kind, title=title.strip(),
-        description=description.strip(), area=area.strip(),
+        network=network,
+        author=author,
+        kind=kind,
+        title=title.strip(),
+        description=description.strip(),
+        area=area.strip(),
     )
     audit_record(actor=author, verb="offer.created", target=offer)
     return offer
@@ -287,6 +311,8 @@ def offer_create(
 @transaction.atomic
 def offer_close(*, offer: Offer, by: User) -> Offer:
     """Take an offer off the board."""
+    if offer.status != Offer.Status.OPEN:
+        raise DomainError(OFFER_CLOSED, code="offer_closed", status=409)
     if not can_close_offer(by, offer):
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
     won = Offer.objects.filter(pk=offer.pk, status=Offer.Status.OPEN).update(
@@ -308,8 +334,9 @@ def offer_respond(*, offer: Offer, responder: User, message: str) -> Match:
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
     try:
         with transaction.atomic():
-            match = Match.objects.create(offer=offer, network_id=offer.network_id,
-                                         responder=responder)
+            match = Match.objects.create(
+                offer=offer, network_id=offer.network_id, responder=responder
+            )
     except IntegrityError as error:
         raise DomainError(ALREADY_RESPONDED, code="already_responded", status=409) from error
     MatchMessage.objects.create(match=match, author=responder, body=message.strip())
@@ -332,7 +359,11 @@ def match_close(*, match: Match, by: User) -> Match:
     """Either side ends the conversation."""
     if not can_take_part_in_match(by, match):
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
+    won = Match.objects.filter(pk=match.pk, status=Match.Status.OPEN).update(
+        status=Match.Status.CLOSED, updated_at=timezone.now()
+    )
+    if not won:
+        raise DomainError(MATCH_CLOSED, code="match_closed", status=409)
     match.status = Match.Status.CLOSED
-    match.save(update_fields=["status", "updated_at"])
     audit_record(actor=by, verb="match.closed", target=match)
     return match

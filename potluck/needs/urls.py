@@ -21,6 +21,5 @@ urlpatterns = [
     path("<slug:slug>/offers/<int:offer_id>/", offer_views.offer_detail, name="offer_detail"),
     path("<slug:slug>/offers/<int:offer_id>/close/", offer_views.offer_close, name="offer_close"),
     path("<slug:slug>/matches/<int:match_id>/", offer_views.match_detail, name="match_detail"),
-    path("<slug:slug>/matches/<int:match_id>/close/", offer_views.match_close,
-         name="match_close"),
+    path("<slug:slug>/matches/<int:match_id>/close/", offer_views.match_close, name="match_close"),
 ]

@@ -24,9 +24,7 @@ LAST_ADMIN = _("A network needs at least one admin.")
 
 
 @transaction.atomic
-def network_create(
-    *, creator: User, name: str, slug: str, **fields: Any
-) -> Network:
+def network_create(*, creator: User, name: str, slug: str, **fields: Any) -> Network:
     """Start a network with `creator` as its first admin."""
     if any(code not in Category.values for code in fields.get("categories", [])):
         raise DomainError(UNKNOWN_CATEGORY)
@@ -93,15 +91,25 @@ def membership_decline(*, membership: Membership, by: User) -> None:
 @transaction.atomic
 def membership_set_role(*, membership: Membership, role: str, by: User) -> Membership:
     """Give a member a different role."""
-    if role not in Role.values or not can_assign_role(by, membership.network_id, role):
+    # Serialise role changes per network so two admins can't demote each other at once
+    # (SQLite's IMMEDIATE transactions already do; this row lock does it on PostgreSQL).
+    list(Network.objects.select_for_update().filter(pk=membership.network_id).values("pk"))
+    membership.refresh_from_db(fields=["role"])
+    if (
+        role not in Role.values
+        or not can_assign_role(by, membership.network_id, role)
+        # Only admins may change an admin's role, or coordinators could demote them.
+        or not can_assign_role(by, membership.network_id, membership.role)
+    ):
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
     if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_admin_exists(membership):
         raise DomainError(LAST_ADMIN, code="last_admin")
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
-    audit_record(actor=by, verb="membership.role_changed", target=membership,
-                 data={"from": old, "to": role})
+    audit_record(
+        actor=by, verb="membership.role_changed", target=membership, data={"from": old, "to": role}
+    )
     return membership
 
 
@@ -159,6 +167,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         membership.status = Membership.Status.ACTIVE
         membership.role = invitation.role
         membership.save(update_fields=["status", "role", "updated_at"])
-    audit_record(actor=user, verb="membership.invited", target=membership,
-                 data={"invitation": invitation.pk})
+    audit_record(
+        actor=user, verb="membership.invited", target=membership, data={"invitation": invitation.pk}
+    )
     return membership

@@ -9,11 +9,20 @@ urlpatterns = [
     path("<slug:slug>/", views.network_home, name="home"),
     path("<slug:slug>/join/", views.network_join, name="join"),
     path("<slug:slug>/members/", views.member_list, name="members"),
-    path("<slug:slug>/members/<int:membership_id>/answer/", views.membership_answer,
-         name="membership_answer"),
-    path("<slug:slug>/members/<int:membership_id>/role/", views.membership_role,
-         name="membership_role"),
+    path(
+        "<slug:slug>/members/<int:membership_id>/answer/",
+        views.membership_answer,
+        name="membership_answer",
+    ),
+    path(
+        "<slug:slug>/members/<int:membership_id>/role/",
+        views.membership_role,
+        name="membership_role",
+    ),
     path("<slug:slug>/invitations/", views.invitation_new, name="invitation_new"),
-    path("<slug:slug>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke,
-         name="invitation_revoke"),
+    path(
+        "<slug:slug>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
 ]

@@ -1,8 +1,17 @@
+from functools import cache
+
 import factory
+from django.contrib.auth.hashers import make_password
 
 from potluck.accounts.models import User
 
 PASSWORD = "correct horse battery"
+
+
+@cache
+def _default_password_hash() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once, not once per user.
+    return make_password(PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -12,9 +21,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     display_name = factory.Sequence(lambda n: f"Neighbour {n}")
     email = factory.Sequence(lambda n: f"person{n}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def password(obj, create, extracted, **kwargs):
+        if extracted:
+            obj.set_password(extracted)
+        else:
+            obj.password = _default_password_hash()
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()

@@ -9,8 +9,12 @@ pytestmark = pytest.mark.django_db
 
 
 def signup(client, **overrides):
-    data = {"display_name": "Sunflower", "login": "sun@example.org",
-            "password": "a long enough pass", "language": "es"}
+    data = {
+        "display_name": "Sunflower",
+        "login": "sun@example.org",
+        "password": "a long enough pass",
+        "language": "es",
+    }
     data.update(overrides)
     return client.post(reverse("accounts:signup"), data)
 
@@ -20,7 +24,11 @@ def test_person_can_sign_up_with_email_and_is_logged_in(client):
     user = User.objects.get()
     assert response.status_code == 302
     assert (user.display_name, user.email, user.phone, user.language) == (
-        "Sunflower", "sun@example.org", None, "es")
+        "Sunflower",
+        "sun@example.org",
+        None,
+        "es",
+    )
     assert client.get(reverse("accounts:account")).status_code == 200
 
 
@@ -28,8 +36,9 @@ def test_person_can_sign_up_with_a_phone_number_and_log_in_with_it(client):
     signup(client, login="(555) 010-9999")
     assert User.objects.get().phone == "5550109999"
     client.logout()
-    response = client.post(reverse("accounts:login"),
-                           {"username": "555 010 9999", "password": "a long enough pass"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "555 010 9999", "password": "a long enough pass"}
+    )
     assert response.status_code == 302
 
 
@@ -61,8 +70,9 @@ def test_signup_with_a_taken_login_says_so(client, user_factory):
 
 def test_wrong_password_does_not_log_in(client, user_factory):
     user = user_factory()
-    response = client.post(reverse("accounts:login"),
-                           {"username": user.email, "password": "wrong password"})
+    response = client.post(
+        reverse("accounts:login"), {"username": user.email, "password": "wrong password"}
+    )
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
 
@@ -115,11 +125,13 @@ def test_person_cannot_revoke_someone_elses_token(client, user_factory):
 def test_language_switcher_saves_the_choice_on_the_account(client, user_factory):
     user = user_factory()
     client.force_login(user)
-    response = client.post(reverse("set_language"), {"language": "es", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("set_language"), {"language": "es", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
     user.refresh_from_db()
     assert user.language == "es"
-    assert client.get("/").content.decode().startswith("<!doctype html>\n\n<html lang=\"es\"")
+    assert client.get("/").content.decode().startswith('<!doctype html>\n\n<html lang="es"')
 
 
 def test_anonymous_language_choice_is_a_cookie(client, db):

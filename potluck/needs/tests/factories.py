@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from potluck.accounts.tests.factories import UserFactory
-from potluck.needs.models import Need, Offer, new_status_token
+from potluck.needs.models import Claim, Match, Need, Offer, new_status_token
 from potluck.networks.tests.factories import NetworkFactory
 
 
@@ -33,3 +36,23 @@ class OfferFactory(factory.django.DjangoModelFactory):
     title = "Rides to appointments on weekdays"
     description = "I have a car and free mornings."
     area = "Eastgate"
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """A claim row only; use services.need_claim to claim a need for real."""
+
+    class Meta:
+        model = Claim
+
+    need = factory.SubFactory(NeedFactory)
+    volunteer = factory.SubFactory(UserFactory)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=48))
+
+
+class MatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Match
+
+    offer = factory.SubFactory(OfferFactory)
+    network = factory.SelfAttribute("offer.network")
+    responder = factory.SubFactory(UserFactory)

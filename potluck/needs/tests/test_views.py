@@ -60,8 +60,9 @@ def test_ask_form_for_unknown_network_is_404(client, db):
     assert client.get(reverse("needs:ask", args=["nowhere"])).status_code == 404
 
 
-def test_volunteer_can_enter_a_need_by_phone_and_sees_the_status_link_once(client, network,
-                                                                          volunteer):
+def test_volunteer_can_enter_a_need_by_phone_and_sees_the_status_link_once(
+    client, network, volunteer
+):
     client.force_login(volunteer)
     response = client.post(reverse("needs:intake", args=[network.slug]), ask_data())
     need = Need.objects.get()
@@ -152,8 +153,14 @@ def test_get_never_changes_a_need(client, network, need, volunteer):
 
 def test_requester_confirms_help_arrived_on_the_status_link(client, network, volunteer):
     need, token = services.need_create(
-        network=network, category="meals", description="Dinner", area="Old Mill",
-        urgency="today", contact_method="phone", contact_value="+15550100002", language="en",
+        network=network,
+        category="meals",
+        description="Dinner",
+        area="Old Mill",
+        urgency="today",
+        contact_method="phone",
+        contact_value="+15550100002",
+        language="en",
     )
     services.need_claim(need=need, volunteer=volunteer)
     services.need_mark_delivered(need=need, by=volunteer)
@@ -166,8 +173,14 @@ def test_requester_confirms_help_arrived_on_the_status_link(client, network, vol
 
 def test_requester_can_withdraw_and_change_language(client, network):
     need, token = services.need_create(
-        network=network, category="meals", description="Dinner", area="Old Mill",
-        urgency="today", contact_method="phone", contact_value="+15550100002", language="en",
+        network=network,
+        category="meals",
+        description="Dinner",
+        area="Old Mill",
+        urgency="today",
+        contact_method="phone",
+        contact_value="+15550100002",
+        language="en",
     )
     client.post(reverse("status:language", args=[token]), {"language": "es"})
     client.post(reverse("status:withdraw", args=[token]))
@@ -209,8 +222,10 @@ def test_volunteer_sees_their_claims(client, network, need, volunteer):
 
 def test_member_offers_and_another_answers(client, network, member, volunteer):
     client.force_login(member)
-    response = client.post(reverse("needs:offer_new", args=[network.slug]),
-                           {"kind": "rides", "title": "Lifts to the clinic", "area": "Eastgate"})
+    response = client.post(
+        reverse("needs:offer_new", args=[network.slug]),
+        {"kind": "rides", "title": "Lifts to the clinic", "area": "Eastgate"},
+    )
     offer_url = response["Location"]
     client.force_login(volunteer)
     response = client.post(offer_url, {"body": "Could you take my neighbour on Tuesday?"})

@@ -1,7 +1,7 @@
 import factory
 
 from potluck.accounts.tests.factories import UserFactory
-from potluck.networks.models import Membership, Network, Role
+from potluck.networks.models import Invitation, Membership, Network, Role
 
 
 class NetworkFactory(factory.django.DjangoModelFactory):
@@ -25,3 +25,12 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.MEMBER
     status = Membership.Status.ACTIVE
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    network = factory.SubFactory(NetworkFactory)
+    role = Role.MEMBER
+    max_uses = 1

@@ -25,10 +25,14 @@ def test_person_asks_to_join_and_coordinator_approves(client, network, user_fact
     assert membership.status == Membership.Status.PENDING
     assert client.get(reverse("needs:board", args=[network.slug])).status_code == 404
     client.force_login(coordinator)
-    assert "I have a car" in client.get(
-        reverse("networks:members", args=[network.slug])).content.decode()
-    client.post(reverse("networks:membership_answer", args=[network.slug, membership.pk]),
-                {"answer": "approve"})
+    assert (
+        "I have a car"
+        in client.get(reverse("networks:members", args=[network.slug])).content.decode()
+    )
+    client.post(
+        reverse("networks:membership_answer", args=[network.slug, membership.pk]),
+        {"answer": "approve"},
+    )
     membership.refresh_from_db()
     assert membership.status == Membership.Status.ACTIVE
 
@@ -46,23 +50,26 @@ def test_member_cannot_manage_members(client, network, member):
     assert client.get(reverse("networks:members", args=[network.slug])).status_code == 404
 
 
-def test_stranger_cannot_approve_requests_in_another_network(client, network, user_factory,
-                                                               stranger):
+def test_stranger_cannot_approve_requests_in_another_network(
+    client, network, user_factory, stranger
+):
     membership = services.network_join(network=network, user=user_factory())
     client.force_login(stranger)
     response = client.post(
         reverse("networks:membership_answer", args=[network.slug, membership.pk]),
-        {"answer": "approve"})
+        {"answer": "approve"},
+    )
     assert response.status_code == 404
     membership.refresh_from_db()
     assert membership.status == Membership.Status.PENDING
 
 
-def test_coordinator_invites_by_link_and_a_person_joins(client, network, coordinator,
-                                                        user_factory):
+def test_coordinator_invites_by_link_and_a_person_joins(client, network, coordinator, user_factory):
     client.force_login(coordinator)
-    client.post(reverse("networks:invitation_new", args=[network.slug]),
-                {"role": "volunteer", "max_uses": 1})
+    client.post(
+        reverse("networks:invitation_new", args=[network.slug]),
+        {"role": "volunteer", "max_uses": 1},
+    )
     invitation = network.invitations.get()
     person = user_factory()
     client.force_login(person)
@@ -78,25 +85,35 @@ def test_coordinator_invites_by_link_and_a_person_joins(client, network, coordin
 def test_coordinator_cannot_make_admins(client, network, coordinator, member):
     membership = Membership.objects.get(user=member)
     client.force_login(coordinator)
-    client.post(reverse("networks:membership_role", args=[network.slug, membership.pk]),
-                {"role": "admin"})
+    client.post(
+        reverse("networks:membership_role", args=[network.slug, membership.pk]), {"role": "admin"}
+    )
     membership.refresh_from_db()
     assert membership.role == "member"
 
 
 def test_invitation_form_with_bad_input_creates_nothing(client, network, coordinator):
     client.force_login(coordinator)
-    client.post(reverse("networks:invitation_new", args=[network.slug]),
-                {"role": "emperor", "max_uses": "-3"})
+    client.post(
+        reverse("networks:invitation_new", args=[network.slug]),
+        {"role": "emperor", "max_uses": "-3"},
+    )
     assert not network.invitations.exists()
 
 
 def test_signed_in_person_can_start_a_network(client, user_factory):
     client.force_login(user_factory())
-    response = client.post(reverse("networks:new"), {
-        "name": "Northside Aid", "slug": "northside", "languages": ["en", "es"],
-        "join_policy": "open", "categories": ["groceries", "rides"], "areas": "North\nHill\n",
-    })
+    response = client.post(
+        reverse("networks:new"),
+        {
+            "name": "Northside Aid",
+            "slug": "northside",
+            "languages": ["en", "es"],
+            "join_policy": "open",
+            "categories": ["groceries", "rides"],
+            "areas": "North\nHill\n",
+        },
+    )
     network = Network.objects.get(slug="northside")
     assert response["Location"] == network.get_absolute_url()
     assert network.areas == ["North", "Hill"]
@@ -105,9 +122,15 @@ def test_signed_in_person_can_start_a_network(client, user_factory):
 
 def test_starting_a_network_with_a_taken_slug_shows_an_error(client, network, user_factory):
     client.force_login(user_factory())
-    response = client.post(reverse("networks:new"), {
-        "name": "Copy", "slug": network.slug, "languages": ["en"], "join_policy": "open",
-        "categories": ["groceries"],
-    })
+    response = client.post(
+        reverse("networks:new"),
+        {
+            "name": "Copy",
+            "slug": network.slug,
+            "languages": ["en"],
+            "join_policy": "open",
+            "categories": ["groceries"],
+        },
+    )
     assert response.status_code == 200
     assert "slug" in response.context["form"].errors
