@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
+            # Logins match email case-insensitively, so the database must too.
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             models.CheckConstraint(
                 condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
                 name="user_has_login",

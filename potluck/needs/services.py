@@ -13,11 +13,13 @@ from potluck.core.audit import audit_record
 from potluck.core.errors import DomainError
 from potluck.needs.models import (
     Claim,
+    ContactMethod,
     Match,
     MatchMessage,
     Need,
     NeedNote,
     Offer,
+    Urgency,
     new_status_token,
 )
 from potluck.needs.permissions import (
@@ -41,6 +43,7 @@ NEED_FINISHED = _("This need is already finished.")
 UNKNOWN_CATEGORY = _("This network does not use that category.")
 UNKNOWN_LANGUAGE = _("Choose one of the languages offered.")
 BAD_OUTCOME = _("Choose how the need ended.")
+BAD_CHOICE = _("Choose one of the options offered.")
 NOTHING_TO_CONFIRM = _("There is nothing to confirm yet: nobody has taken on this need.")
 
 CLOSE_OUTCOMES = (
@@ -70,6 +73,10 @@ def need_create(
     """Record a request for help; returns the need and its requester's status token."""
     if category not in network.categories:
         raise DomainError(UNKNOWN_CATEGORY, code="unknown_category")
+    if language not in network.languages:
+        raise DomainError(UNKNOWN_LANGUAGE, code="unknown_language")
+    if urgency not in Urgency.values or contact_method not in ContactMethod.values:
+        raise DomainError(BAD_CHOICE, code="bad_choice")
     if entered_by is not None and not can_enter_need_for_someone(entered_by, network.pk):
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
     token, token_hash = new_status_token()
@@ -296,6 +303,8 @@ def offer_create(
     """A member offers something to the network."""
     if role_in(author, network.pk) is None:
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
+    if kind not in Offer.Kind.values:
+        raise DomainError(BAD_CHOICE, code="bad_choice")
     offer = Offer.objects.create(
         network=network,
         author=author,

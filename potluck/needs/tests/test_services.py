@@ -659,3 +659,30 @@ def test_third_party_cannot_close_a_match(network, coordinator):
         services.match_close(match=match, by=coordinator)
     assert excinfo.value.message == services.NOT_ALLOWED
     assert Match.objects.get(pk=match.pk).status == Match.Status.OPEN
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("language", "fr", services.UNKNOWN_LANGUAGE),
+        ("urgency", "yesterday", services.BAD_CHOICE),
+        ("contact_method", "pigeon", services.BAD_CHOICE),
+    ],
+)
+def test_need_create_refuses_values_outside_the_choices(network, field, value, message):
+    data = {
+        "network": network, "category": "groceries", "description": "Bread", "area": "Eastgate",
+        "urgency": "today", "contact_method": "phone", "contact_value": "+15550100003",
+        "language": "en",
+    }
+    data[field] = value
+    with pytest.raises(DomainError) as excinfo:
+        services.need_create(**data)
+    assert excinfo.value.message == message
+    assert not Need.objects.exists()
+
+
+def test_offer_create_refuses_an_unknown_kind(network, member):
+    with pytest.raises(DomainError) as excinfo:
+        services.offer_create(network=network, author=member, kind="yacht", title="A yacht")
+    assert excinfo.value.message == services.BAD_CHOICE
