@@ -1,7 +1,10 @@
+from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.utils import timezone
 
 from potluck.accounts.models import User
 from potluck.core.models import AuditEvent
@@ -59,6 +62,7 @@ def test_demo_needs_are_in_english_and_spanish_at_every_stage():
     assert set(needs.values_list("language", flat=True)) == {"en", "es"}
     assert needs.count() >= 10
     assert {"open", "claimed", "delivered", "closed"} <= set(needs.values_list("status", flat=True))
+    assert needs.filter(claim_expires_at__lt=timezone.now() + timedelta(hours=12)).exists()
     assert Offer.objects.filter(network__slug="riverside").count() == 5
     assert Match.objects.filter(network__slug="riverside").count() == 1
 
@@ -71,3 +75,11 @@ def test_demo_logins_work_with_the_printed_password(client):
     assert "http://127.0.0.1:8000/" in output
     assert client.login(username="coordinator@demo.potluck.local", password="potluck-demo")
     assert client.login(username="+15550100102", password="potluck-demo")
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False, TESTING=False)
+def test_demo_refuses_to_run_on_a_production_install():
+    with pytest.raises(CommandError, match="public password"):
+        call_command("demo", stdout=StringIO())
+    assert not Network.objects.exists()

@@ -17,7 +17,7 @@ from potluck.accounts import services as account_services
 from potluck.accounts.models import User
 from potluck.core.models import AuditEvent
 from potluck.needs import services as need_services
-from potluck.needs.models import Need
+from potluck.needs.models import Claim, Need
 from potluck.networks import services as network_services
 from potluck.networks.models import Network, Role
 
@@ -73,6 +73,8 @@ class NeedSpec:
     by: str = "volunteer1"
     entered_by: str = ""
     note: str = ""
+    # Make the claim run out this soon, so the triage queue shows a claim about to expire.
+    claim_hours_left: int | None = None
 
 
 RIVERSIDE_NEEDS = [
@@ -163,6 +165,7 @@ RIVERSIDE_NEEDS = [
         hours_ago=26,
         then="claimed",
         by="volunteer3",
+        claim_hours_left=5,
     ),
     NeedSpec(
         category="check_in",
@@ -370,6 +373,8 @@ def need_seed(*, network: Network, spec: NeedSpec, people: dict[str, User]) -> N
     volunteer = people[spec.by]
     if spec.then:
         need_services.need_claim(need=need, volunteer=volunteer)
+    if spec.claim_hours_left is not None:
+        _shorten_claim(need, hours=spec.claim_hours_left)
     if spec.note:
         need_services.need_add_note(need=need, author=volunteer, body=spec.note)
     if spec.then in ("delivered", "closed"):
@@ -385,6 +390,13 @@ def _backdate(need: Need, *, hours: int) -> None:
     Need.objects.filter(pk=need.pk).update(created_at=created_at)
     AuditEvent.objects.for_object(need).filter(verb="need.created").update(created_at=created_at)
     need.created_at = created_at
+
+
+def _shorten_claim(need: Need, *, hours: int) -> None:
+    expires_at = timezone.now() + timedelta(hours=hours)
+    Need.objects.filter(pk=need.pk).update(claim_expires_at=expires_at)
+    Claim.objects.filter(need=need, outcome=Claim.Outcome.ACTIVE).update(expires_at=expires_at)
+    need.claim_expires_at = expires_at
 
 
 def seed_offers(*, network: Network, people: dict[str, User]) -> None:
