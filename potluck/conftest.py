@@ -47,18 +47,18 @@ def member_factory() -> Callable[..., Membership]:
     """member_factory(network=..., role="volunteer") -> an active Membership."""
 
     def make(**kwargs: Any) -> Membership:
-        return MembershipFactory(**kwargs)
+        return MembershipFactory.create(**kwargs)
 
     return make
 
 
 @pytest.fixture
 def network(db: Any) -> Network:
-    return NetworkFactory()
+    return NetworkFactory.create()
 
 
 def _member(network: Network, role: str) -> User:
-    return MembershipFactory(network=network, role=role).user
+    return MembershipFactory.create(network=network, role=role).user
 
 
 @pytest.fixture
@@ -79,17 +79,17 @@ def coordinator(network: Network) -> User:
 @pytest.fixture
 def stranger(db: Any) -> User:
     """An active member of some other network."""
-    return MembershipFactory(role=Role.COORDINATOR).user
+    return MembershipFactory.create(role=Role.COORDINATOR).user
 
 
 @pytest.fixture
 def need(network: Network) -> Need:
-    return NeedFactory(network=network)
+    return NeedFactory.create(network=network)
 
 
 @pytest.fixture
 def offer(network: Network, member: User) -> Offer:
-    return OfferFactory(network=network, author=member)
+    return OfferFactory.create(network=network, author=member)
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def admin(network: Network) -> User:
 @pytest.fixture
 def pending_member(network: Network) -> User:
     """Asked to join `network` and is still waiting for approval."""
-    return MembershipFactory(network=network, status=Membership.Status.PENDING).user
+    return MembershipFactory.create(network=network, status=Membership.Status.PENDING).user
 
 
 @pytest.fixture
@@ -136,9 +136,9 @@ def make_actor(actor: str, network: Network) -> Any:
     if actor == "anonymous":
         return AnonymousUser()
     if actor == "stranger":  # a coordinator, but of another network
-        return MembershipFactory(role=Role.COORDINATOR).user
+        return MembershipFactory.create(role=Role.COORDINATOR).user
     if actor == "pending":  # asked to be a volunteer, not approved yet
-        return MembershipFactory(
+        return MembershipFactory.create(
             network=network, role=Role.VOLUNTEER, status=Membership.Status.PENDING
         ).user
     return _member(network, actor)

@@ -67,7 +67,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
                 name="user_has_login",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

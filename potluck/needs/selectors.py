@@ -31,7 +31,8 @@ def access_need(*, user: Any, network: Network, need_id: int) -> Need:
     """The need if `user` may see it; otherwise 404."""
     return get_object_or_404(
         Need.objects.visible_to(user).select_related("network", "claimant"),
-        network=network, pk=need_id,
+        network=network,
+        pk=need_id,
     )
 
 
@@ -47,7 +48,8 @@ def access_need_by_token(*, token: str) -> Need:
 def access_offer(*, user: Any, network: Network, offer_id: int) -> Offer:
     return get_object_or_404(
         Offer.objects.visible_to(user).select_related("network", "author"),
-        network=network, pk=offer_id,
+        network=network,
+        pk=offer_id,
     )
 
 
@@ -55,7 +57,8 @@ def access_match(*, user: Any, network: Network, match_id: int) -> Match:
     """A conversation only its two people can open; otherwise 404."""
     match = get_object_or_404(
         Match.objects.select_related("offer__author", "responder", "network"),
-        network=network, pk=match_id,
+        network=network,
+        pk=match_id,
     )
     if not can_take_part_in_match(user, match):
         raise Http404
@@ -90,9 +93,7 @@ def need_list_for_board(*, network: Network, filters: BoardFilters) -> QuerySet[
             needs = needs.filter(**{field: value})
     if filters.area:
         needs = needs.filter(area__icontains=filters.area)
-    return needs.annotate(urgency_rank=_urgency_rank()).order_by(
-        "urgency_rank", "created_at", "pk"
-    )
+    return needs.annotate(urgency_rank=_urgency_rank()).order_by("urgency_rank", "created_at", "pk")
 
 
 def offer_list_for_board(*, network: Network, kind: str = "", area: str = "") -> QuerySet[Offer]:
@@ -120,8 +121,9 @@ def need_list_for_triage(*, network: Network) -> TriageQueue:
         new=list(needs.open().filter(created_at__gte=now - NEW_WITHIN).order_by("created_at")),
         stale=list(needs.open().filter(created_at__lt=now - STALE_AFTER).order_by("created_at")),
         expiring=list(
-            needs.filter(status=Need.Status.CLAIMED, claim_expires_at__lt=now + EXPIRING_WITHIN)
-            .order_by("claim_expires_at")
+            needs.filter(
+                status=Need.Status.CLAIMED, claim_expires_at__lt=now + EXPIRING_WITHIN
+            ).order_by("claim_expires_at")
         ),
         delivered=list(needs.filter(status=Need.Status.DELIVERED).order_by("delivered_at")),
     )
@@ -130,7 +132,8 @@ def need_list_for_triage(*, network: Network) -> TriageQueue:
 def need_list_for_volunteer(*, user: Any, network: Network) -> QuerySet[Need]:
     """A volunteer's current claims and delivered needs awaiting closing."""
     return Need.objects.filter(
-        network=network, claimant=user,
+        network=network,
+        claimant=user,
         status__in=(Need.Status.CLAIMED, Need.Status.DELIVERED),
     ).order_by("claim_expires_at", "pk")
 
@@ -153,4 +156,3 @@ def match_list_for_user(*, user: Any, network: Network) -> QuerySet[Match]:
         .filter(Q(responder=user) | Q(offer__author=user))
         .select_related("offer", "responder", "offer__author")
     )
-

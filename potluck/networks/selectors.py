@@ -50,7 +50,8 @@ def membership_list_for_network(*, network: Network) -> QuerySet[Membership]:
 def access_membership(*, user: Any, slug: str, membership_id: int) -> Membership:
     """A membership a coordinator of its network may manage; otherwise 404."""
     membership = get_object_or_404(
-        Membership.objects.select_related("network", "user"), pk=membership_id,
+        Membership.objects.select_related("network", "user"),
+        pk=membership_id,
         network__slug=slug,
     )
     if role_in(user, membership.network_id) not in COORDINATOR_ROLES:

@@ -14,7 +14,7 @@ def _default_password_hash() -> str:
     return make_password(PASSWORD)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -23,13 +23,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
 
     @factory.post_generation
-    def password(obj, create, extracted, **kwargs):
+    def password(obj: User, create: bool, extracted: str | None, **kwargs: object) -> None:
         if extracted:
             obj.set_password(extracted)
         else:
             obj.password = _default_password_hash()
-
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
         if create:
-            obj.save()
+            obj.save(update_fields=["password"])

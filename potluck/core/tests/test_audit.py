@@ -37,7 +37,7 @@ def test_system_and_anonymous_events_have_no_actor(need, actor):
 
 
 def test_events_for_an_object_come_oldest_first_and_only_for_it(network):
-    need, other = NeedFactory(network=network), NeedFactory(network=network)
+    need, other = NeedFactory.create(network=network), NeedFactory.create(network=network)
     for verb in ("need.created", "need.claimed", "need.released"):
         audit_record(actor=None, verb=verb, target=need)
     audit_record(actor=None, verb="need.created", target=other)

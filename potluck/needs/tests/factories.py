@@ -8,7 +8,7 @@ from potluck.needs.models import Claim, Match, Need, Offer, new_status_token
 from potluck.networks.tests.factories import NetworkFactory
 
 
-class NeedFactory(factory.django.DjangoModelFactory):
+class NeedFactory(factory.django.DjangoModelFactory[Need]):
     """A need made directly; use services.need_create when the status token matters."""
 
     class Meta:
@@ -26,7 +26,7 @@ class NeedFactory(factory.django.DjangoModelFactory):
     status_token_hash = factory.LazyFunction(lambda: new_status_token()[1])
 
 
-class OfferFactory(factory.django.DjangoModelFactory):
+class OfferFactory(factory.django.DjangoModelFactory[Offer]):
     class Meta:
         model = Offer
 
@@ -38,7 +38,7 @@ class OfferFactory(factory.django.DjangoModelFactory):
     area = "Eastgate"
 
 
-class ClaimFactory(factory.django.DjangoModelFactory):
+class ClaimFactory(factory.django.DjangoModelFactory[Claim]):
     """A claim row only; use services.need_claim to claim a need for real."""
 
     class Meta:
@@ -49,7 +49,7 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=48))
 
 
-class MatchFactory(factory.django.DjangoModelFactory):
+class MatchFactory(factory.django.DjangoModelFactory[Match]):
     class Meta:
         model = Match
 

@@ -123,8 +123,8 @@ def neighbour_confirms(page: Any, status_link: str, check: Callable[[Any], None]
 
 def run_the_loop(page: Any, *, js: bool) -> None:
     check = axe_check if js else no_check
-    network = NetworkFactory(languages=["en", "es"])
-    volunteer = MembershipFactory(network=network, role=Role.VOLUNTEER).user
+    network = NetworkFactory.create(languages=["en", "es"])
+    volunteer = MembershipFactory.create(network=network, role=Role.VOLUNTEER).user
 
     status_link = ask_for_groceries_in_spanish(page, network.slug, check)
     need = Need.objects.get(network=network)
@@ -150,8 +150,8 @@ def test_the_loop_works_without_javascript(page):
 
 
 def test_board_with_a_full_page_of_needs_weighs_under_100_kb(page, live_server):
-    network = NetworkFactory()
-    volunteer = MembershipFactory(network=network, role=Role.VOLUNTEER).user
+    network = NetworkFactory.create()
+    volunteer = MembershipFactory.create(network=network, role=Role.VOLUNTEER).user
     NeedFactory.create_batch(25, network=network)
     log_in(page, volunteer, live_server.url)
     responses: list[Any] = []
@@ -174,8 +174,8 @@ PHONE_SCREEN = {"viewport": {"width": 360, "height": 740}, "has_touch": True, "i
 
 @pytest.mark.parametrize("page", [{}, PHONE_SCREEN], indirect=True, ids=["desktop", "phone"])
 def test_public_pages_pass_axe(page):
-    network = NetworkFactory()
-    invitation = InvitationFactory(network=network)
+    network = NetworkFactory.create()
+    invitation = InvitationFactory.create(network=network)
     for path in (
         "/",
         f"/n/{network.slug}/",
@@ -209,20 +209,20 @@ def test_public_pages_pass_axe(page):
 
 
 def test_coordinator_pages_pass_axe(page, live_server):
-    network = NetworkFactory()
-    coordinator = MembershipFactory(network=network, role=Role.COORDINATOR).user
-    volunteer = MembershipFactory(network=network, role=Role.VOLUNTEER).user
-    MembershipFactory(network=network, status=Membership.Status.PENDING, note="I can drive.")
-    InvitationFactory(network=network, created_by=coordinator)
-    offer = OfferFactory(network=network, author=volunteer)
-    open_need = NeedFactory(network=network, urgency="today")
-    claimed = NeedFactory(network=network)
+    network = NetworkFactory.create()
+    coordinator = MembershipFactory.create(network=network, role=Role.COORDINATOR).user
+    volunteer = MembershipFactory.create(network=network, role=Role.VOLUNTEER).user
+    MembershipFactory.create(network=network, status=Membership.Status.PENDING, note="I can drive.")
+    InvitationFactory.create(network=network, created_by=coordinator)
+    offer = OfferFactory.create(network=network, author=volunteer)
+    open_need = NeedFactory.create(network=network, urgency="today")
+    claimed = NeedFactory.create(network=network)
     services.need_claim(need=claimed, volunteer=coordinator)
     services.need_add_note(need=claimed, author=coordinator, body="Left a voicemail.")
-    delivered = NeedFactory(network=network)
+    delivered = NeedFactory.create(network=network)
     services.need_claim(need=delivered, volunteer=volunteer)
     services.need_mark_delivered(need=delivered, by=volunteer)
-    other_offer = OfferFactory(network=network, author=coordinator, kind="goods")
+    other_offer = OfferFactory.create(network=network, author=coordinator, kind="goods")
     match = services.offer_respond(offer=other_offer, responder=volunteer, message="I'd love it.")
     log_in(page, coordinator, live_server.url)
 

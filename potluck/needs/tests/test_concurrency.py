@@ -28,8 +28,8 @@ def errors(results: list[object]) -> list[DomainError]:
 
 
 def test_twenty_volunteers_claiming_at_once_leaves_exactly_one_claimant():
-    network = NetworkFactory()
-    need = NeedFactory(network=network)
+    network = NetworkFactory.create()
+    need = NeedFactory.create(network=network)
     volunteers = [make_actor("volunteer", network) for _ in range(20)]
 
     results = run_together(
@@ -53,11 +53,12 @@ def test_twenty_volunteers_claiming_at_once_leaves_exactly_one_claimant():
 
 @pytest.mark.parametrize("attempt", range(3))
 def test_claimant_releasing_while_the_claim_expires_ends_the_claim_once(attempt):
-    network = NetworkFactory()
-    need = NeedFactory(network=network)
+    network = NetworkFactory.create()
+    need = NeedFactory.create(network=network)
     volunteer = make_actor("volunteer", network)
     services.need_claim(need=need, volunteer=volunteer)
     (stale,) = copies(need, 1)
+    assert stale.claim_expires_at is not None
     later = stale.claim_expires_at + timedelta(minutes=1)
 
     released, expired = run_together(
@@ -82,8 +83,8 @@ def test_claimant_releasing_while_the_claim_expires_ends_the_claim_once(attempt)
 
 
 def test_claimant_delivering_while_a_coordinator_closes_lands_in_one_final_state():
-    network = NetworkFactory()
-    need = NeedFactory(network=network)
+    network = NetworkFactory.create()
+    need = NeedFactory.create(network=network)
     volunteer = make_actor("volunteer", network)
     coordinator = make_actor("coordinator", network)
     services.need_claim(need=need, volunteer=volunteer)
@@ -103,8 +104,8 @@ def test_claimant_delivering_while_a_coordinator_closes_lands_in_one_final_state
 
 
 def test_requester_confirming_twice_at_once_closes_the_need_once():
-    network = NetworkFactory()
-    need = NeedFactory(network=network)
+    network = NetworkFactory.create()
+    need = NeedFactory.create(network=network)
     services.need_claim(need=need, volunteer=make_actor("volunteer", network))
 
     results = run_together(
@@ -117,8 +118,8 @@ def test_requester_confirming_twice_at_once_closes_the_need_once():
 
 
 def test_member_answering_an_offer_twice_at_once_opens_one_conversation():
-    network = NetworkFactory()
-    offer = OfferFactory(network=network, author=make_actor("member", network))
+    network = NetworkFactory.create()
+    offer = OfferFactory.create(network=network, author=make_actor("member", network))
     responder = make_actor("member", network)
 
     results = run_together(
@@ -134,7 +135,7 @@ def test_member_answering_an_offer_twice_at_once_opens_one_conversation():
 
 def test_system_can_expire_a_surge_of_claims_while_volunteers_keep_claiming():
     # More than one 2000-row chunk: the expiry loop must not write under an open read.
-    network = NetworkFactory()
+    network = NetworkFactory.create()
     volunteer = make_actor("volunteer", network)
     past = timezone.now() - timedelta(hours=1)
     stuck = Need.objects.bulk_create(
@@ -149,7 +150,7 @@ def test_system_can_expire_a_surge_of_claims_while_volunteers_keep_claiming():
     Claim.objects.bulk_create(
         Claim(need=need, volunteer=volunteer, expires_at=past) for need in stuck
     )
-    fresh_needs = [NeedFactory(network=network) for _ in range(20)]
+    fresh_needs = [NeedFactory.create(network=network) for _ in range(20)]
 
     def keep_claiming() -> list[Claim]:
         claims = []

@@ -12,21 +12,21 @@ pytestmark = pytest.mark.django_db
 
 def test_claimed_need_cannot_lack_a_claimant(network):
     with pytest.raises(IntegrityError):
-        NeedFactory(network=network, status=Need.Status.CLAIMED, claimant=None)
+        NeedFactory.create(network=network, status=Need.Status.CLAIMED, claimant=None)
 
 
 def test_need_cannot_have_two_active_claims(need, volunteer, coordinator):
-    ClaimFactory(need=need, volunteer=volunteer)
-    ClaimFactory(need=need, volunteer=volunteer, outcome="released")
+    ClaimFactory.create(need=need, volunteer=volunteer)
+    ClaimFactory.create(need=need, volunteer=volunteer, outcome="released")
     with pytest.raises(IntegrityError):
-        ClaimFactory(need=need, volunteer=coordinator)
+        ClaimFactory.create(need=need, volunteer=coordinator)
 
 
 def test_person_cannot_have_two_open_conversations_about_one_offer(offer, volunteer):
-    MatchFactory(offer=offer, responder=volunteer, status="closed")
-    MatchFactory(offer=offer, responder=volunteer)
+    MatchFactory.create(offer=offer, responder=volunteer, status="closed")
+    MatchFactory.create(offer=offer, responder=volunteer)
     with transaction.atomic(), pytest.raises(IntegrityError):
-        MatchFactory(offer=offer, responder=volunteer)
+        MatchFactory.create(offer=offer, responder=volunteer)
 
 
 @pytest.mark.parametrize("status", Need.Status.values)
@@ -58,4 +58,4 @@ def test_system_note_is_shown_as_translated_text_and_others_as_written(need):
 def test_need_and_offer_links_include_their_network(need, offer):
     assert f"/{need.network.slug}/" in need.get_absolute_url()
     assert f"/{offer.network.slug}/" in offer.get_absolute_url()
-    assert f"/{offer.network.slug}/" in MatchFactory(offer=offer).get_absolute_url()
+    assert f"/{offer.network.slug}/" in MatchFactory.create(offer=offer).get_absolute_url()

@@ -23,12 +23,12 @@ NEED_ACTORS = (*ACTORS, "claimant")
 
 def need_in(status: str, actor: str) -> tuple[Need, Any]:
     """A need in `status` and a user who is `actor` towards it."""
-    network = NetworkFactory()
+    network = NetworkFactory.create()
     # Needs past "open" keep whoever claimed them, even after closing; an open need's
     # "claimant" is the volunteer who let it go.
     holder = make_actor("volunteer", network)
     claimant = None if status == Need.Status.OPEN else holder
-    need = NeedFactory(network=network, status=status, claimant=claimant)
+    need = NeedFactory.create(network=network, status=status, claimant=claimant)
     return need, holder if actor == "claimant" else make_actor(actor, network)
 
 
@@ -185,7 +185,7 @@ admin       Y
 
 @pytest.mark.parametrize(("actor", "_state", "allowed"), ENTER_FOR_SOMEONE)
 def test_volunteers_and_up_can_enter_a_need_for_a_neighbour(actor, _state, allowed):
-    network = NetworkFactory()
+    network = NetworkFactory.create()
     user = make_actor(actor, network)
     assert permissions.can_enter_need_for_someone(user, network.pk) is allowed
 
@@ -194,9 +194,9 @@ def test_volunteers_and_up_can_enter_a_need_for_a_neighbour(actor, _state, allow
 
 
 def offer_in(status: str, actor: str) -> tuple[Offer, Any]:
-    network = NetworkFactory()
+    network = NetworkFactory.create()
     author = make_actor("member", network)
-    offer = OfferFactory(network=network, author=author, status=status)
+    offer = OfferFactory.create(network=network, author=author, status=status)
     return offer, author if actor == "author" else make_actor(actor, network)
 
 
@@ -241,7 +241,8 @@ def test_author_and_coordinators_can_close_an_open_offer(actor, status, allowed)
 
 
 def test_anonymous_cannot_close_an_offer_whose_author_deleted_their_account(anonymous):
-    offer = OfferFactory()
+    offer = OfferFactory.create()
+    assert offer.author is not None
     offer.author.delete()
     offer.refresh_from_db()
     assert offer.author_id is None
@@ -265,9 +266,9 @@ responder   Y    Y
 
 @pytest.mark.parametrize(("actor", "status", "allowed"), TAKE_PART_IN_MATCH)
 def test_only_the_two_people_in_a_match_take_part_in_it(actor, status, allowed):
-    network = NetworkFactory()
-    match = MatchFactory(
-        offer=OfferFactory(network=network, author=make_actor("member", network)),
+    network = NetworkFactory.create()
+    match = MatchFactory.create(
+        offer=OfferFactory.create(network=network, author=make_actor("member", network)),
         responder=make_actor("member", network),
         status=status,
     )

@@ -32,18 +32,18 @@ def pks(needs) -> list[int]:
 def board(network):
     """One need per distinguishing value, plus a need in another network."""
     needs = {
-        "groceries": NeedFactory(network=network, category="groceries", area="Riverside"),
-        "rides": NeedFactory(network=network, category="rides", area="Old Mill Road"),
-        "today": NeedFactory(network=network, category="meals", urgency="today", area="x"),
-        "spanish": NeedFactory(network=network, category="meals", language="es", area="y"),
-        "claimed": NeedFactory(
+        "groceries": NeedFactory.create(network=network, category="groceries", area="Riverside"),
+        "rides": NeedFactory.create(network=network, category="rides", area="Old Mill Road"),
+        "today": NeedFactory.create(network=network, category="meals", urgency="today", area="x"),
+        "spanish": NeedFactory.create(network=network, category="meals", language="es", area="y"),
+        "claimed": NeedFactory.create(
             network=network, status="claimed", claimant=make_actor("volunteer", network)
         ),
-        "delivered": NeedFactory(network=network, status="delivered"),
-        "closed": NeedFactory(network=network, status="closed"),
-        "withdrawn": NeedFactory(network=network, status="withdrawn"),
+        "delivered": NeedFactory.create(network=network, status="delivered"),
+        "closed": NeedFactory.create(network=network, status="closed"),
+        "withdrawn": NeedFactory.create(network=network, status="withdrawn"),
     }
-    NeedFactory(network=NetworkFactory(), category="rides", area="Riverside")
+    NeedFactory.create(network=NetworkFactory.create(), category="rides", area="Riverside")
     return needs
 
 
@@ -97,11 +97,11 @@ def test_coordinator_can_filter_the_board(network, board, filters, expected):
 
 
 def test_board_shows_the_most_urgent_first_then_the_longest_waiting(network):
-    flexible_old = NeedFactory(network=network, urgency="flexible", created_at=ago(days=9))
-    today_new = NeedFactory(network=network, urgency="today", created_at=ago(hours=1))
-    today_old = NeedFactory(network=network, urgency="today", created_at=ago(days=2))
-    week = NeedFactory(network=network, urgency="this_week", created_at=ago(days=1))
-    few_days = NeedFactory(network=network, urgency="few_days", created_at=ago(minutes=5))
+    flexible_old = NeedFactory.create(network=network, urgency="flexible", created_at=ago(days=9))
+    today_new = NeedFactory.create(network=network, urgency="today", created_at=ago(hours=1))
+    today_old = NeedFactory.create(network=network, urgency="today", created_at=ago(days=2))
+    week = NeedFactory.create(network=network, urgency="this_week", created_at=ago(days=1))
+    few_days = NeedFactory.create(network=network, urgency="few_days", created_at=ago(minutes=5))
 
     found = selectors.need_list_for_board(network=network, filters=BoardFilters())
 
@@ -109,10 +109,10 @@ def test_board_shows_the_most_urgent_first_then_the_longest_waiting(network):
 
 
 def test_offer_board_lists_open_offers_of_this_network(network):
-    ride = OfferFactory(network=network, kind="rides", area="Eastgate")
-    goods = OfferFactory(network=network, kind="goods", area="Riverside")
-    OfferFactory(network=network, status=Offer.Status.CLOSED)
-    OfferFactory()
+    ride = OfferFactory.create(network=network, kind="rides", area="Eastgate")
+    goods = OfferFactory.create(network=network, kind="goods", area="Riverside")
+    OfferFactory.create(network=network, status=Offer.Status.CLOSED)
+    OfferFactory.create()
 
     assert set(selectors.offer_list_for_board(network=network)) == {ride, goods}
     assert list(selectors.offer_list_for_board(network=network, kind="goods")) == [goods]
@@ -125,34 +125,34 @@ def test_offer_board_lists_open_offers_of_this_network(network):
 def test_coordinator_sees_new_stale_expiring_and_delivered_needs_in_the_queue(network):
     volunteer = make_actor("volunteer", network)
     now = timezone.now()
-    new = NeedFactory(network=network, created_at=now - timedelta(hours=2))
-    newer = NeedFactory(network=network, created_at=now - timedelta(minutes=5))
-    middling = NeedFactory(network=network, created_at=now - timedelta(days=2))
-    stale = NeedFactory(network=network, created_at=now - timedelta(days=4))
-    staler = NeedFactory(network=network, created_at=now - timedelta(days=10))
-    expiring = NeedFactory(
+    new = NeedFactory.create(network=network, created_at=now - timedelta(hours=2))
+    newer = NeedFactory.create(network=network, created_at=now - timedelta(minutes=5))
+    middling = NeedFactory.create(network=network, created_at=now - timedelta(days=2))
+    stale = NeedFactory.create(network=network, created_at=now - timedelta(days=4))
+    staler = NeedFactory.create(network=network, created_at=now - timedelta(days=10))
+    expiring = NeedFactory.create(
         network=network,
         status="claimed",
         claimant=volunteer,
         claim_expires_at=now + timedelta(hours=2),
     )
-    overdue = NeedFactory(
+    overdue = NeedFactory.create(
         network=network,
         status="claimed",
         claimant=volunteer,
         claim_expires_at=now - timedelta(hours=1),
     )
-    lasting = NeedFactory(
+    lasting = NeedFactory.create(
         network=network,
         status="claimed",
         claimant=volunteer,
         claim_expires_at=now + timedelta(days=1),
     )
-    delivered = NeedFactory(
+    delivered = NeedFactory.create(
         network=network, status="delivered", delivered_at=now, claimant=volunteer
     )
-    NeedFactory(network=network, status="closed", created_at=now)
-    NeedFactory(network=NetworkFactory(), created_at=now)
+    NeedFactory.create(network=network, status="closed", created_at=now)
+    NeedFactory.create(network=NetworkFactory.create(), created_at=now)
 
     queue = selectors.need_list_for_triage(network=network)
 
@@ -166,11 +166,11 @@ def test_coordinator_sees_new_stale_expiring_and_delivered_needs_in_the_queue(ne
 
 
 def test_volunteer_sees_their_claims_and_deliveries_awaiting_closing(network, volunteer):
-    mine = NeedFactory(network=network)
+    mine = NeedFactory.create(network=network)
     services.need_claim(need=mine, volunteer=volunteer)
-    delivered = NeedFactory(network=network, status="delivered", claimant=volunteer)
-    NeedFactory(network=network, status="closed", claimant=volunteer)
-    NeedFactory(
+    delivered = NeedFactory.create(network=network, status="delivered", claimant=volunteer)
+    NeedFactory.create(network=network, status="closed", claimant=volunteer)
+    NeedFactory.create(
         network=network,
         status="claimed",
         claimant=make_actor("volunteer", network),
@@ -197,10 +197,10 @@ def test_volunteer_sees_their_claims_and_deliveries_awaiting_closing(network, vo
     ],
 )
 def test_only_active_members_see_a_networks_needs_and_offers(network, actor, sees):
-    need = NeedFactory(network=network)
-    offer = OfferFactory(network=network)
-    NeedFactory(network=NetworkFactory())
-    OfferFactory()
+    need = NeedFactory.create(network=network)
+    offer = OfferFactory.create(network=network)
+    NeedFactory.create(network=NetworkFactory.create())
+    OfferFactory.create()
     user = make_actor(actor, network)
 
     assert list(Need.objects.visible_to(user)) == ([need] if sees else [])
@@ -218,13 +218,13 @@ def test_outsider_gets_not_found_for_a_need(network, need, actor):
 
 
 def test_member_cannot_reach_another_networks_need_through_their_own_network(network, member):
-    elsewhere = NeedFactory(network=NetworkFactory())
+    elsewhere = NeedFactory.create(network=NetworkFactory.create())
     with pytest.raises(Http404):
         selectors.access_need(user=member, network=network, need_id=elsewhere.pk)
 
 
 def test_member_cannot_reach_their_need_under_another_networks_address(network, need, member):
-    other = NetworkFactory()
+    other = NetworkFactory.create()
     make_actor("member", other)
     with pytest.raises(Http404):
         selectors.access_need(user=member, network=other, need_id=need.pk)
@@ -250,15 +250,17 @@ def test_only_the_two_people_in_a_match_can_open_it(network, offer, member, volu
         with pytest.raises(Http404):
             selectors.access_match(user=user, network=network, match_id=match.pk)
     with pytest.raises(Http404):
-        selectors.access_match(user=member, network=NetworkFactory(), match_id=match.pk)
+        selectors.access_match(user=member, network=NetworkFactory.create(), match_id=match.pk)
 
 
 def test_member_sees_their_open_conversations_from_both_sides(network, offer, member, volunteer):
     answered = services.offer_respond(offer=offer, responder=volunteer, message="Hi")
-    theirs = OfferFactory(network=network, author=volunteer)
+    theirs = OfferFactory.create(network=network, author=volunteer)
     asked = services.offer_respond(offer=theirs, responder=member, message="Hello")
-    MatchFactory(offer=OfferFactory(network=network))  # someone else's
-    closed = MatchFactory(offer=theirs, responder=make_actor("member", network), status="closed")
+    MatchFactory.create(offer=OfferFactory.create(network=network))  # someone else's
+    closed = MatchFactory.create(
+        offer=theirs, responder=make_actor("member", network), status="closed"
+    )
 
     found = set(selectors.match_list_for_user(user=member, network=network))
 

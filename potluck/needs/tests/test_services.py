@@ -6,6 +6,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone, translation
 
+from potluck.accounts.models import User
 from potluck.core.errors import DomainError
 from potluck.core.models import AuditEvent
 from potluck.needs import selectors, services
@@ -14,6 +15,11 @@ from potluck.needs.tests.factories import MatchFactory, NeedFactory, OfferFactor
 from potluck.networks.models import Network
 
 pytestmark = pytest.mark.django_db
+
+
+def responder_of(match: Match) -> User:
+    assert match.responder is not None
+    return match.responder
 
 
 def ask(network: Network, **overrides: object) -> tuple[Need, str]:
@@ -166,7 +172,9 @@ def test_claimant_can_release_a_need_without_a_reason(claimed_need, volunteer):
 def test_coordinator_can_release_someone_elses_claim(claimed_need, coordinator, audit_verbs):
     services.need_release(need=claimed_need, by=coordinator)
     assert fresh(claimed_need).status == Need.Status.OPEN
-    assert AuditEvent.objects.for_object(claimed_need).last().actor == coordinator
+    assert (
+        AuditEvent.objects.for_object(claimed_need).latest("created_at", "pk").actor == coordinator
+    )
 
 
 def test_released_need_can_be_claimed_again(claimed_need, volunteer, network, actor_factory):
@@ -260,7 +268,7 @@ def test_requester_can_confirm_a_delivered_need_which_closes_it(claimed_need, vo
     need = fresh(claimed_need)
     assert need.status == Need.Status.CLOSED
     assert need.closed_at is not None
-    event = AuditEvent.objects.for_object(need).last()
+    event = AuditEvent.objects.for_object(need).latest("created_at", "pk")
     assert (event.verb, event.actor, event.data) == ("need.confirmed", None, {"outcome": "closed"})
 
 
@@ -281,7 +289,7 @@ def test_requester_cannot_confirm_an_open_need(need, audit_verbs):
 
 
 def test_requester_cannot_confirm_a_closed_need(network):
-    need = NeedFactory(network=network, status=Need.Status.CLOSED)
+    need = NeedFactory.create(network=network, status=Need.Status.CLOSED)
     with pytest.raises(DomainError) as excinfo:
         services.need_confirm_by_requester(need=need)
     assert excinfo.value.message == services.NEED_FINISHED
@@ -354,7 +362,7 @@ def test_coordinator_cannot_close_a_need_with_an_unknown_outcome(need, coordinat
 
 
 def test_coordinator_cannot_close_a_finished_need(network, coordinator):
-    need = NeedFactory(network=network, status=Need.Status.NO_ANSWER)
+    need = NeedFactory.create(network=network, status=Need.Status.NO_ANSWER)
     with pytest.raises(DomainError) as excinfo:
         services.need_close(need=need, by=coordinator)
     assert excinfo.value.message == services.NEED_FINISHED
@@ -384,7 +392,7 @@ def test_requester_can_send_a_message(need, audit_verbs):
 
 
 def test_requester_cannot_send_a_message_on_a_finished_need(network):
-    need = NeedFactory(network=network, status=Need.Status.WITHDRAWN)
+    need = NeedFactory.create(network=network, status=Need.Status.WITHDRAWN)
     with pytest.raises(DomainError) as excinfo:
         services.need_add_requester_message(need=need, body="hello?")
     assert excinfo.value.message == services.NEED_FINISHED
@@ -436,7 +444,7 @@ def test_claimant_can_reveal_contact_details_which_is_logged(claimed_need, volun
         "value": "+15550100001",
         "times": "Evenings after 6",
     }
-    event = AuditEvent.objects.for_object(claimed_need).last()
+    event = AuditEvent.objects.for_object(claimed_need).latest("created_at", "pk")
     assert (event.verb, event.actor) == ("need.contact_revealed", volunteer)
 
 
@@ -459,7 +467,7 @@ def test_non_claimant_cannot_reveal_contact_details(
 
 
 def test_system_can_return_expired_claims_to_the_queue(network, volunteer, audit_verbs):
-    expiring, lasting = NeedFactory(network=network), NeedFactory(network=network)
+    expiring, lasting = NeedFactory.create(network=network), NeedFactory.create(network=network)
     services.need_claim(need=expiring, volunteer=volunteer)
     services.need_claim(need=lasting, volunteer=volunteer)
     later = timezone.now() + timedelta(hours=network.claim_hours + 1)
@@ -478,7 +486,7 @@ def test_system_can_return_expired_claims_to_the_queue(network, volunteer, audit
         None,
     )
     assert note.text == str(NeedNote.SYSTEM_TEXTS[NeedNote.CLAIM_EXPIRED])
-    event = AuditEvent.objects.for_object(need).last()
+    event = AuditEvent.objects.for_object(need).latest("created_at", "pk")
     assert (event.verb, event.actor, event.data) == (
         "need.claim_expired",
         None,
@@ -613,48 +621,52 @@ def test_member_cannot_respond_to_a_closed_offer(offer, member, volunteer):
 
 @pytest.mark.parametrize("side", ["author", "responder"])
 def test_both_sides_can_write_in_a_match(network, side):
-    match = MatchFactory(offer=OfferFactory(network=network))
+    match = MatchFactory.create(offer=OfferFactory.create(network=network))
     author = match.offer.author if side == "author" else match.responder
+    assert author is not None
     message = services.match_message_add(match=match, author=author, body=" Tuesday? ")
     assert (message.author, message.body) == (author, "Tuesday?")
 
 
 @pytest.mark.parametrize("who", ["member", "coordinator", "stranger"])
 def test_third_party_cannot_write_in_a_match(network, who, request):
-    match = MatchFactory(offer=OfferFactory(network=network))
+    match = MatchFactory.create(offer=OfferFactory.create(network=network))
     with pytest.raises(DomainError) as excinfo:
         services.match_message_add(match=match, author=request.getfixturevalue(who), body="hi")
     assert excinfo.value.message == services.NOT_ALLOWED
 
 
 def test_nobody_can_write_in_a_closed_match(network):
-    match = MatchFactory(offer=OfferFactory(network=network), status=Match.Status.CLOSED)
+    match = MatchFactory.create(
+        offer=OfferFactory.create(network=network), status=Match.Status.CLOSED
+    )
     with pytest.raises(DomainError) as excinfo:
-        services.match_message_add(match=match, author=match.responder, body="hello?")
+        services.match_message_add(match=match, author=responder_of(match), body="hello?")
     assert excinfo.value.message == services.MATCH_CLOSED
 
 
 @pytest.mark.parametrize("side", ["author", "responder"])
 def test_either_side_can_close_a_match(network, side, audit_verbs):
-    match = MatchFactory(offer=OfferFactory(network=network))
+    match = MatchFactory.create(offer=OfferFactory.create(network=network))
     by = match.offer.author if side == "author" else match.responder
+    assert by is not None
     services.match_close(match=match, by=by)
     assert Match.objects.get(pk=match.pk).status == Match.Status.CLOSED
     assert audit_verbs(match) == ["match.closed"]
 
 
 def test_responder_cannot_close_a_match_twice(network, audit_verbs):
-    match = MatchFactory(offer=OfferFactory(network=network))
+    match = MatchFactory.create(offer=OfferFactory.create(network=network))
     stale = Match.objects.get(pk=match.pk)
-    services.match_close(match=match, by=match.responder)
+    services.match_close(match=match, by=responder_of(match))
     with pytest.raises(DomainError) as excinfo:
-        services.match_close(match=stale, by=match.responder)
+        services.match_close(match=stale, by=responder_of(match))
     assert excinfo.value.message == services.MATCH_CLOSED
     assert audit_verbs(match) == ["match.closed"]
 
 
 def test_third_party_cannot_close_a_match(network, coordinator):
-    match = MatchFactory(offer=OfferFactory(network=network))
+    match = MatchFactory.create(offer=OfferFactory.create(network=network))
     with pytest.raises(DomainError) as excinfo:
         services.match_close(match=match, by=coordinator)
     assert excinfo.value.message == services.NOT_ALLOWED
@@ -671,8 +683,13 @@ def test_third_party_cannot_close_a_match(network, coordinator):
 )
 def test_need_create_refuses_values_outside_the_choices(network, field, value, message):
     data = {
-        "network": network, "category": "groceries", "description": "Bread", "area": "Eastgate",
-        "urgency": "today", "contact_method": "phone", "contact_value": "+15550100003",
+        "network": network,
+        "category": "groceries",
+        "description": "Bread",
+        "area": "Eastgate",
+        "urgency": "today",
+        "contact_method": "phone",
+        "contact_value": "+15550100003",
         "language": "en",
     }
     data[field] = value

@@ -4,7 +4,7 @@ from potluck.accounts.tests.factories import UserFactory
 from potluck.networks.models import Invitation, Membership, Network, Role
 
 
-class NetworkFactory(factory.django.DjangoModelFactory):
+class NetworkFactory(factory.django.DjangoModelFactory[Network]):
     class Meta:
         model = Network
 
@@ -17,7 +17,7 @@ class NetworkFactory(factory.django.DjangoModelFactory):
     join_policy = Network.JoinPolicy.APPROVAL
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -27,7 +27,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     status = Membership.Status.ACTIVE
 
 
-class InvitationFactory(factory.django.DjangoModelFactory):
+class InvitationFactory(factory.django.DjangoModelFactory[Invitation]):
     class Meta:
         model = Invitation
 

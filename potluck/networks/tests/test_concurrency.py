@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_ten_people_racing_for_a_three_use_invitation_lets_exactly_three_in(user_factory):
-    network = NetworkFactory()
-    invitation = InvitationFactory(network=network, max_uses=3)
+    network = NetworkFactory.create()
+    invitation = InvitationFactory.create(network=network, max_uses=3)
     people = [user_factory() for _ in range(10)]
 
     results = run_together(
@@ -42,8 +42,8 @@ def test_ten_people_racing_for_a_three_use_invitation_lets_exactly_three_in(user
 
 
 def test_two_coordinators_approving_the_same_request_at_once_approve_it_once():
-    network = NetworkFactory()
-    pending = MembershipFactory(network=network, status=Membership.Status.PENDING)
+    network = NetworkFactory.create()
+    pending = MembershipFactory.create(network=network, status=Membership.Status.PENDING)
     coordinators = [make_actor("coordinator", network) for _ in range(2)]
 
     results = run_together(
@@ -66,8 +66,8 @@ def test_two_coordinators_approving_the_same_request_at_once_approve_it_once():
 
 @pytest.mark.parametrize("attempt", range(10))
 def test_two_admins_demoting_each_other_at_once_leave_one_admin(attempt):
-    network = NetworkFactory()
-    first, second = (MembershipFactory(network=network, role=Role.ADMIN) for _ in range(2))
+    network = NetworkFactory.create()
+    first, second = (MembershipFactory.create(network=network, role=Role.ADMIN) for _ in range(2))
 
     results = run_together(
         partial(

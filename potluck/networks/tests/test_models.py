@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 
 def test_person_cannot_hold_two_memberships_in_one_network(member, network):
     with pytest.raises(IntegrityError):
-        MembershipFactory(network=network, user=member)
+        MembershipFactory.create(network=network, user=member)
 
 
 def test_network_offers_only_known_categories_and_its_languages():
-    network = NetworkFactory(categories=["meals", "not-a-category"], languages=["es", "xx"])
+    network = NetworkFactory.create(categories=["meals", "not-a-category"], languages=["es", "xx"])
     with translation.override("en"):
         assert network.category_choices() == [("meals", "Meals")]
         assert network.language_choices() == [("es", "Spanish"), ("xx", "xx")]
@@ -43,10 +43,10 @@ def test_new_network_needs_approval_and_uses_every_category_by_default():
     ids=["fresh", "one-use-left", "used-up", "expired", "revoked"],
 )
 def test_invitation_is_usable_until_used_up_expired_or_revoked(state, usable):
-    assert InvitationFactory(**state).is_usable is usable
+    assert InvitationFactory.create(**state).is_usable is usable
 
 
 def test_invitation_tokens_are_unique_and_last_two_weeks():
-    first, second = InvitationFactory(), InvitationFactory()
+    first, second = InvitationFactory.create(), InvitationFactory.create()
     assert first.token != second.token
     assert timedelta(days=13) < first.expires_at - timezone.now() <= timedelta(days=14)

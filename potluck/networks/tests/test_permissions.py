@@ -23,12 +23,12 @@ ROLE_IN = {
 
 @pytest.mark.parametrize(("actor", "role"), ROLE_IN.items())
 def test_role_in_is_the_active_role_held_in_that_network(actor, role):
-    network = NetworkFactory()
+    network = NetworkFactory.create()
     assert permissions.role_in(make_actor(actor, network), network.pk) == role
 
 
 def test_role_in_is_none_for_nobody():
-    assert permissions.role_in(None, NetworkFactory().pk) is None
+    assert permissions.role_in(None, NetworkFactory.create().pk) is None
 
 
 MEMBERSHIP = table("""
@@ -46,7 +46,7 @@ admin       Y         Y            Y              Y
 
 @pytest.mark.parametrize(("actor", "predicate", "allowed"), MEMBERSHIP)
 def test_each_role_is_member_volunteer_or_coordinator(actor, predicate, allowed):
-    network = NetworkFactory()
+    network = NetworkFactory.create()
     assert getattr(permissions, predicate)(make_actor(actor, network), network.pk) is allowed
 
 
@@ -65,7 +65,7 @@ admin       Y      Y         Y         Y           Y
 
 @pytest.mark.parametrize(("actor", "role", "allowed"), ASSIGN_ROLE)
 def test_coordinators_hand_out_any_role_but_admin_and_admins_any(actor, role, allowed):
-    network = NetworkFactory()
+    network = NetworkFactory.create()
     assert permissions.can_assign_role(make_actor(actor, network), network.pk, role) is allowed
 
 

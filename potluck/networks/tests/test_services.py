@@ -54,7 +54,7 @@ def test_person_cannot_start_a_network_with_an_unknown_category(user_factory):
 
 
 def test_person_can_join_an_open_network_at_once(user_factory, audit_verbs):
-    network = NetworkFactory(join_policy=Network.JoinPolicy.OPEN)
+    network = NetworkFactory.create(join_policy=Network.JoinPolicy.OPEN)
     membership = services.network_join(network=network, user=user_factory())
     assert (membership.status, membership.role) == (Membership.Status.ACTIVE, Role.MEMBER)
     assert audit_verbs(membership) == ["membership.joined"]
@@ -209,7 +209,7 @@ def test_last_admin_cannot_step_down(network, admin):
 
 
 def test_pending_admin_does_not_count_as_another_admin(network, admin):
-    MembershipFactory(network=network, role=Role.ADMIN, status=Membership.Status.PENDING)
+    MembershipFactory.create(network=network, role=Role.ADMIN, status=Membership.Status.PENDING)
     with pytest.raises(DomainError) as excinfo:
         services.membership_set_role(
             membership=membership_of(admin, network), role=Role.MEMBER, by=admin
@@ -260,7 +260,7 @@ def test_person_cannot_create_an_invitation_they_may_not_hand_out(network, who, 
 
 
 def test_person_can_join_through_an_invitation(network, user_factory, audit_verbs):
-    invitation = InvitationFactory(network=network, role=Role.VOLUNTEER)
+    invitation = InvitationFactory.create(network=network, role=Role.VOLUNTEER)
     person = user_factory()
     membership = services.invitation_accept(invitation=invitation, user=person)
 
@@ -277,7 +277,7 @@ def test_person_can_join_through_an_invitation(network, user_factory, audit_verb
 
 
 def test_invitation_approves_a_pending_request(network, pending_member):
-    invitation = InvitationFactory(network=network, role=Role.MEMBER)
+    invitation = InvitationFactory.create(network=network, role=Role.MEMBER)
     membership = services.invitation_accept(invitation=invitation, user=pending_member)
     assert membership.pk == membership_of(pending_member, network).pk
     assert membership_of(pending_member, network).status == Membership.Status.ACTIVE
@@ -285,7 +285,7 @@ def test_invitation_approves_a_pending_request(network, pending_member):
 
 
 def test_member_cannot_use_an_invitation_to_a_network_they_are_in(network, member):
-    invitation = InvitationFactory(network=network, role=Role.COORDINATOR)
+    invitation = InvitationFactory.create(network=network, role=Role.COORDINATOR)
     with pytest.raises(DomainError) as excinfo:
         services.invitation_accept(invitation=invitation, user=member)
     assert excinfo.value.message == services.ALREADY_MEMBER
@@ -305,7 +305,7 @@ def test_member_cannot_use_an_invitation_to_a_network_they_are_in(network, membe
     ids=["expired", "used-up", "used-up-multi", "revoked"],
 )
 def test_person_cannot_join_through_an_unusable_invitation(network, user_factory, state):
-    invitation = InvitationFactory(network=network, **state)
+    invitation = InvitationFactory.create(network=network, **state)
     person = user_factory()
     with pytest.raises(DomainError) as excinfo:
         services.invitation_accept(invitation=invitation, user=person)
@@ -314,7 +314,7 @@ def test_person_cannot_join_through_an_unusable_invitation(network, user_factory
 
 
 def test_invitation_with_several_uses_lets_that_many_people_in(network, user_factory):
-    invitation = InvitationFactory(network=network, max_uses=2)
+    invitation = InvitationFactory.create(network=network, max_uses=2)
     services.invitation_accept(invitation=invitation, user=user_factory())
     services.invitation_accept(invitation=invitation, user=user_factory())
     with pytest.raises(DomainError) as excinfo:
@@ -324,7 +324,7 @@ def test_invitation_with_several_uses_lets_that_many_people_in(network, user_fac
 
 
 def test_coordinator_can_revoke_an_invitation(network, coordinator, user_factory, audit_verbs):
-    invitation = InvitationFactory(network=network)
+    invitation = InvitationFactory.create(network=network)
     services.invitation_revoke(invitation=invitation, by=coordinator)
 
     invitation.refresh_from_db()
@@ -337,7 +337,7 @@ def test_coordinator_can_revoke_an_invitation(network, coordinator, user_factory
 
 @pytest.mark.parametrize("who", ["member", "volunteer", "stranger"])
 def test_non_coordinator_cannot_revoke_an_invitation(network, who, request):
-    invitation = InvitationFactory(network=network)
+    invitation = InvitationFactory.create(network=network)
     with pytest.raises(DomainError) as excinfo:
         services.invitation_revoke(invitation=invitation, by=request.getfixturevalue(who))
     assert excinfo.value.message == services.NOT_ALLOWED
