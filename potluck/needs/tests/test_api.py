@@ -19,7 +19,7 @@ from potluck.api import errors
 from potluck.api.fields import NULL_CHARACTERS
 from potluck.api.pagination import INVALID_CURSOR
 from potluck.core.models import AuditEvent
-from potluck.needs import api as needs_api
+from potluck.needs import schemas as needs_schemas
 from potluck.needs import services
 from potluck.needs.models import Match, Need, Offer
 from potluck.needs.selectors import access_need_by_token
@@ -347,7 +347,7 @@ def test_stranger_cannot_ask_for_help_in_another_network(stranger, network, api_
         ({"category": "weapons"}, "category", None),
         ({"urgency": "yesterday"}, "urgency", None),
         ({"contact_method": "pigeon"}, "contact_method", None),
-        ({"contact_value": "12"}, "contact_value", needs_api.BAD_PHONE),
+        ({"contact_value": "12"}, "contact_value", needs_schemas.BAD_PHONE),
         ({"contact_method": "sms", "contact_value": "call me"}, "contact_value", None),
         ({"contact_method": "email", "contact_value": "sam@"}, "contact_value", None),
         ({"language": "klingon-x"}, "language", None),
