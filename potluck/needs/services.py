@@ -341,6 +341,12 @@ def offer_respond(*, offer: Offer, responder: User, message: str) -> Match:
         raise DomainError(OFFER_CLOSED, code="offer_closed", status=409)
     if not can_respond_to_offer(responder, offer):
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
+    # Touching the row re-checks it is open and, on PostgreSQL, holds it against a racing close.
+    still_open = Offer.objects.filter(pk=offer.pk, status=Offer.Status.OPEN).update(
+        updated_at=timezone.now()
+    )
+    if not still_open:
+        raise DomainError(OFFER_CLOSED, code="offer_closed", status=409)
     try:
         with transaction.atomic():
             match = Match.objects.create(

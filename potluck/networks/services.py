@@ -140,9 +140,13 @@ def invitation_create(
 def invitation_revoke(*, invitation: Invitation, by: User) -> None:
     if not can_manage_members(by, invitation.network_id):
         raise DomainError(NOT_ALLOWED, code="forbidden", status=403)
-    invitation.revoked_at = timezone.now()
-    invitation.save(update_fields=["revoked_at", "updated_at"])
-    audit_record(actor=by, verb="invitation.revoked", target=invitation)
+    now = timezone.now()
+    revoked = Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
+        revoked_at=now, updated_at=now
+    )
+    if revoked:
+        invitation.revoked_at = now
+        audit_record(actor=by, verb="invitation.revoked", target=invitation)
 
 
 @transaction.atomic

@@ -703,3 +703,14 @@ def test_offer_create_refuses_an_unknown_kind(network, member):
     with pytest.raises(DomainError) as excinfo:
         services.offer_create(network=network, author=member, kind="yacht", title="A yacht")
     assert excinfo.value.message == services.BAD_CHOICE
+
+
+def test_member_cannot_answer_an_offer_closed_since_they_loaded_it(offer, volunteer):
+    stale = Offer.objects.get(pk=offer.pk)
+    author = offer.author
+    assert author is not None
+    services.offer_close(offer=offer, by=author)
+    with pytest.raises(DomainError) as excinfo:
+        services.offer_respond(offer=stale, responder=volunteer, message="Still there?")
+    assert excinfo.value.message == services.OFFER_CLOSED
+    assert not Match.objects.exists()

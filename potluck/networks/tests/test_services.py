@@ -343,3 +343,10 @@ def test_non_coordinator_cannot_revoke_an_invitation(network, who, request):
     assert excinfo.value.message == services.NOT_ALLOWED
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+
+
+def test_revoking_an_invitation_twice_records_it_once(network, coordinator):
+    invitation = services.invitation_create(network=network, by=coordinator)
+    services.invitation_revoke(invitation=invitation, by=coordinator)
+    services.invitation_revoke(invitation=invitation, by=coordinator)
+    assert AuditEvent.objects.filter(verb="invitation.revoked").count() == 1
