@@ -1,5 +1,7 @@
 """Read settings from the environment, with an optional `.env` file beside manage.py."""
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -42,3 +44,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def read_keys(name: str) -> list[str]:
+    """Keys from `NAME` (comma separated) or from the file named by `NAME_FILE` (one per line)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return env_list(name, [])
+
+
+def dev_fernet_key(secret: str) -> str:
+    """A fixed Fernet key for development and tests, derived from the development secret."""
+    digest = hashlib.sha256(f"potluck-field-key:{secret}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def dev_hash_key(secret: str) -> str:
+    return hashlib.sha256(f"potluck-hash-key:{secret}".encode()).hexdigest()

@@ -5,9 +5,19 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from config.env import BASE_DIR, env_bool, env_int, env_list, env_str
+from config.env import (
+    BASE_DIR,
+    dev_fernet_key,
+    dev_hash_key,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    read_keys,
+)
 
 DEBUG = env_bool("POTLUCK_DEBUG", False)
 # Tests run with immediate tasks and plain static files; pytest sets this on import.
@@ -18,6 +28,21 @@ SECRET_KEY = env_str("POTLUCK_SECRET_KEY") or (
 )
 if not SECRET_KEY:
     raise RuntimeError("Set POTLUCK_SECRET_KEY (or POTLUCK_DEBUG=1 for development).")
+# Field encryption: sensitive columns are sealed with MultiFernet under these keys (the first
+# encrypts, every one decrypts), and looked up through keyed hashes under POTLUCK_HASH_KEY.
+# Keys come from the environment or from a file (one per line), never from the database.
+# Development and tests derive fixed keys from the development secret key.
+POTLUCK_FIELD_KEYS = read_keys("POTLUCK_FIELD_KEYS") or (
+    [dev_fernet_key(SECRET_KEY)] if DEBUG or TESTING else []
+)
+POTLUCK_HASH_KEY = (read_keys("POTLUCK_HASH_KEY") or [""])[0] or (
+    dev_hash_key(SECRET_KEY) if DEBUG or TESTING else ""
+)
+if not POTLUCK_FIELD_KEYS or not POTLUCK_HASH_KEY:
+    raise RuntimeError(
+        "Set POTLUCK_FIELD_KEYS and POTLUCK_HASH_KEY (or their *_FILE variants); "
+        "`potluck generate-keys` prints new ones."
+    )
 ALLOWED_HOSTS = env_list("POTLUCK_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("POTLUCK_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("POTLUCK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -28,11 +53,16 @@ INSTALLED_APPS = [
     "potluck.networks",
     "potluck.needs",
     "potluck.api",
+    "potluck.privacy",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -42,14 +72,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "potluck.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "potluck.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "potluck.accounts.middleware.SessionTimeoutMiddleware",
+    "potluck.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -112,7 +147,50 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Argon2 hashes any length, but nobody needs more than 128 characters.
+    {"NAME": "potluck.accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
+
+# ---- Sessions, logins and abuse limits (potluck/accounts).
+# Sessions live in the database with their owner's id, so logging out everywhere and
+# deactivating an account end them server-side.
+SESSION_ENGINE = "potluck.accounts.sessions"
+# A session ends after this long without a request (idle) and this long after login (absolute).
+POTLUCK_SESSION_IDLE_SECONDS = env_int("POTLUCK_SESSION_IDLE_SECONDS", 2 * 3600)
+POTLUCK_SESSION_MAX_SECONDS = env_int("POTLUCK_SESSION_MAX_SECONDS", 7 * 24 * 3600)
+SESSION_COOKIE_AGE = POTLUCK_SESSION_MAX_SECONDS
+# Changing a login or two-factor settings needs the password (and code) this recently.
+POTLUCK_REAUTH_SECONDS = env_int("POTLUCK_REAUTH_SECONDS", 10 * 60)
+# Failed logins (or two-factor codes) allowed per account, and per client address, in a window.
+POTLUCK_LOGIN_MAX_FAILURES = env_int("POTLUCK_LOGIN_MAX_FAILURES", 5)
+POTLUCK_LOGIN_WINDOW_SECONDS = env_int("POTLUCK_LOGIN_WINDOW_SECONDS", 15 * 60)
+# Public forms (ask for help, sign up) accepted per client address in a window.
+POTLUCK_PUBLIC_FORM_LIMIT = env_int("POTLUCK_PUBLIC_FORM_LIMIT", 10)
+POTLUCK_PUBLIC_FORM_WINDOW_SECONDS = env_int("POTLUCK_PUBLIC_FORM_WINDOW_SECONDS", 3600)
+# The client address is REMOTE_ADDR. Behind a reverse proxy every request seems to come from
+# the proxy, so name the header the proxy sets (X-Forwarded-For, X-Real-IP); Potluck takes its
+# last address, the one the proxy itself saw. Set it ONLY if a proxy always sets that header,
+# or anyone could pick their own address. Addresses are only ever stored as keyed hashes.
+POTLUCK_CLIENT_IP_HEADER = env_str("POTLUCK_CLIENT_IP_HEADER", "").strip()
+# Hours a link to finish signing up (or to confirm a new login) keeps working.
+POTLUCK_VERIFY_LINK_HOURS = env_int("POTLUCK_VERIFY_LINK_HOURS", 72)
+# Text messages: kept in memory in tests, printed in development, none in production until a
+# provider is configured (see potluck/core/sms.py).
+POTLUCK_SMS_BACKEND = env_str(
+    "POTLUCK_SMS_BACKEND",
+    "potluck.core.sms.LocmemBackend"
+    if TESTING
+    else "potluck.core.sms.ConsoleBackend"
+    if DEBUG
+    else "potluck.core.sms.DisabledBackend",
+)
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = "Potluck"
+# Wrong codes count towards POTLUCK_LOGIN_MAX_FAILURES per account and per address (429 and a
+# clear message). django-otp's own back-off would also turn down *right* codes for a few
+# seconds after a typo, with no way to tell the person why, so it is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -146,14 +224,63 @@ DEFAULT_FROM_EMAIL = env_str("POTLUCK_FROM_EMAIL", "Potluck <potluck@localhost>"
 
 # Flash messages may carry a status link, so they live server-side, never in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+
+# ---- HTTP security: cookies, HTTPS, response headers. `manage.py check --deploy` passes with
+# nothing silenced (potluck/core/tests/test_headers.py runs it).
+def _env_flag(name: str, default: bool) -> bool:
+    """env_bool, except that an empty value (as in a copied .env.example) keeps the default."""
+    return env_bool(name, default) if env_str(name).strip() else default
+
+
+# Development and tests run over plain http; production is HTTPS only.
+_HTTPS = not (DEBUG or TESTING)
+# HTTPS-only cookies named __Host-…: browsers then insist on Secure, Path=/ and no Domain,
+# so no other host (a subdomain, say) can set or read them. Over plain http (development,
+# tests) browsers refuse such cookies, hence one switch for both the flag and the names.
+POTLUCK_SECURE_COOKIES = _env_flag("POTLUCK_SECURE_COOKIES", _HTTPS)
+_COOKIE_PREFIX = "__Host-" if POTLUCK_SECURE_COOKIES else ""
+SESSION_COOKIE_NAME = f"{_COOKIE_PREFIX}sessionid"
+SESSION_COOKIE_SECURE = POTLUCK_SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("POTLUCK_SECURE_COOKIES", not DEBUG)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# No script reads the CSRF token from the cookie: forms (and htmx, which posts them) carry it.
+CSRF_COOKIE_NAME = f"{_COOKIE_PREFIX}csrftoken"
+CSRF_COOKIE_SECURE = POTLUCK_SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_NAME = f"{_COOKIE_PREFIX}django_language"
+LANGUAGE_COOKIE_SECURE = POTLUCK_SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-X_FRAME_OPTIONS = "DENY"
+
+# Behind a proxy that ends TLS (Caddy, nginx), the header it sets to say the request came over
+# HTTPS, e.g. X-Forwarded-Proto. Set it only if the proxy always overwrites that header.
+_PROXY_SSL_HEADER = env_str("POTLUCK_PROXY_SSL_HEADER").strip()
+SECURE_PROXY_SSL_HEADER = (
+    (f"HTTP_{_PROXY_SSL_HEADER.upper().replace('-', '_')}", "https") if _PROXY_SSL_HEADER else None
+)
+SECURE_SSL_REDIRECT = _env_flag("POTLUCK_SSL_REDIRECT", _HTTPS)
+# Browsers remember to use HTTPS only; sent on HTTPS responses only, never in development.
+SECURE_HSTS_SECONDS = env_int("POTLUCK_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("POTLUCK_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_flag("POTLUCK_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Status links carry their token in the path; never send it to another site.
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Everything comes from this site (no CDN, fonts or analytics), and no inline script or style
+# runs: htmx is told not to add its indicator style (see base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 TASKS = {
     "default": {
@@ -168,10 +295,14 @@ TASKS = {
 # How long a claim lasts unless the network says otherwise.
 POTLUCK_DEFAULT_CLAIM_HOURS = env_int("POTLUCK_DEFAULT_CLAIM_HOURS", 48)
 POTLUCK_PAGE_SIZE = env_int("POTLUCK_PAGE_SIZE", 25)
+# Days a closed need keeps its personal details before the retention job erases them.
+POTLUCK_DEFAULT_RETENTION_DAYS = env_int("POTLUCK_DEFAULT_RETENTION_DAYS", 30)
 
+# Every handler runs the redaction filter: no token, email or phone number reaches a log.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "potluck.core.redact.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("POTLUCK_LOG_LEVEL", "INFO")},
 }

@@ -6,6 +6,7 @@ from potluck.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("language/", core_views.set_language, name="set_language"),
+    path("accounts/me/data/", include("potluck.privacy.urls")),
     path("accounts/", include("potluck.accounts.urls")),
     path("n/", include("potluck.networks.urls")),
     path("n/", include("potluck.needs.urls")),

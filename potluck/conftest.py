@@ -7,19 +7,49 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from potluck.accounts.models import User
 from potluck.accounts.tests.factories import UserFactory
+from potluck.core import sms
 from potluck.core.models import AuditEvent
 from potluck.needs import services as need_services
 from potluck.needs.models import Need, Offer
 from potluck.needs.tests.factories import NeedFactory, OfferFactory
 from potluck.networks.models import Membership, Network, Role
+from potluck.networks.selectors import ELEVATED_ROLES
 from potluck.networks.tests.factories import (
     InvitationFactory,
     MembershipFactory,
     NetworkFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_sms_outbox() -> None:
+    """Like Django's mail.outbox: each test starts with no text messages sent."""
+    sms.outbox.clear()
+
+
+def with_two_factor(user: User) -> TOTPDevice:
+    """Give `user` a confirmed authenticator device (two-factor on), or return theirs."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def login(client: Client, user: User) -> Client:
+    """Log `user` in on `client` as if they had passed every step: the password and, when
+    two-factor is on, a code, which marks the session verified the way django_otp.login does.
+    Elevated roles need that; plain `client.force_login` stops before the code."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 @pytest.fixture
@@ -44,10 +74,14 @@ def offer_factory() -> type[OfferFactory]:
 
 @pytest.fixture
 def member_factory() -> Callable[..., Membership]:
-    """member_factory(network=..., role="volunteer") -> an active Membership."""
+    """member_factory(network=..., role="volunteer") -> an active Membership (with two-factor
+    on for coordinators, treasurers and admins, as they need it to use their role)."""
 
     def make(**kwargs: Any) -> Membership:
-        return MembershipFactory.create(**kwargs)
+        membership = MembershipFactory.create(**kwargs)
+        if membership.role in ELEVATED_ROLES:
+            with_two_factor(membership.user)
+        return membership
 
     return make
 
@@ -58,7 +92,11 @@ def network(db: Any) -> Network:
 
 
 def _member(network: Network, role: str) -> User:
-    return MembershipFactory.create(network=network, role=role).user
+    """An active member; coordinators, treasurers and admins come with two-factor on."""
+    user = MembershipFactory.create(network=network, role=role).user
+    if role in ELEVATED_ROLES:
+        with_two_factor(user)
+    return user
 
 
 @pytest.fixture
@@ -79,7 +117,7 @@ def coordinator(network: Network) -> User:
 @pytest.fixture
 def stranger(db: Any) -> User:
     """An active member of some other network."""
-    return MembershipFactory.create(role=Role.COORDINATOR).user
+    return with_two_factor(MembershipFactory.create(role=Role.COORDINATOR).user).user
 
 
 @pytest.fixture
@@ -136,7 +174,7 @@ def make_actor(actor: str, network: Network) -> Any:
     if actor == "anonymous":
         return AnonymousUser()
     if actor == "stranger":  # a coordinator, but of another network
-        return MembershipFactory.create(role=Role.COORDINATOR).user
+        return with_two_factor(MembershipFactory.create(role=Role.COORDINATOR).user).user
     if actor == "pending":  # asked to be a volunteer, not approved yet
         return MembershipFactory.create(
             network=network, role=Role.VOLUNTEER, status=Membership.Status.PENDING

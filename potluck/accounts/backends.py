@@ -11,9 +11,9 @@ def user_for_login(login: str) -> User | None:
     """The account a login name (email or phone number) belongs to, if any."""
     login = login.strip()
     if "@" in login:
-        return User.objects.filter(email__iexact=login).first()
+        return User.objects.with_email(login).first()
     phone = normalize_phone(login)
-    return User.objects.filter(phone=phone).first() if phone else None
+    return User.objects.with_phone(phone).first() if phone else None
 
 
 class EmailOrPhoneBackend(ModelBackend):

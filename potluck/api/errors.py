@@ -9,6 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import codes_4xx
 
 from potluck.core.errors import DomainError
 
@@ -85,6 +86,11 @@ class ErrorOut(Schema):
     """The shape of every error answer, for the OpenAPI schema."""
 
     error: ErrorDetail
+
+
+# For each operation's `response=`: any client error may come, in the one shape. ninja's
+# codes_4xx leaves out 422, which every invalid input gets.
+ERROR_RESPONSES = {codes_4xx | {422}: ErrorOut}
 
 
 def error_body(*, code: str, message: str | Promise, **extra: Any) -> dict[str, Any]:

@@ -10,16 +10,15 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from ninja import Router, Status
 from ninja.params import Query
-from ninja.responses import codes_4xx
 
 from potluck.accounts.models import User
 from potluck.api.auth import ApiRequest
-from potluck.api.errors import ErrorOut
+from potluck.api.errors import ERROR_RESPONSES
 from potluck.api.pagination import Page, paginate
 from potluck.core.errors import DomainError
 from potluck.needs import selectors, services
 from potluck.needs.models import Claim, Match, Need, Offer
-from potluck.needs.permissions import can_enter_need_for_someone, can_see_contact
+from potluck.needs.permissions import can_enter_need_for_someone
 from potluck.needs.schemas import (
     ANY_STATUS,
     ClaimOut,
@@ -27,7 +26,6 @@ from potluck.needs.schemas import (
     ContactOut,
     MatchOut,
     NeedCreatedOut,
-    NeedDetailOut,
     NeedFilters,
     NeedId,
     NeedIn,
@@ -47,7 +45,7 @@ from potluck.networks.selectors import access_network, network_list_for_user
 router = Router()
 
 # Every operation may answer with the one error shape (see potluck.api.errors).
-ERRORS = {codes_4xx: ErrorOut}
+ERRORS = ERROR_RESPONSES
 
 # ---------------------------------------------------------------------------- helpers
 
@@ -137,15 +135,18 @@ def create_need(request: ApiRequest, payload: NeedIn) -> Status[dict[str, Any]]:
     return Status(201, {"need": need, "status_url": _status_url(token)})
 
 
-@router.get("/needs/{need_id}", response={200: NeedDetailOut, **ERRORS}, tags=["needs"])
-def get_need(request: ApiRequest, need_id: NeedId) -> NeedDetailOut:
-    """One need; its contact details only for its claimant and coordinators."""
+@router.get("/needs/{need_id}", response={200: NeedOut, **ERRORS}, tags=["needs"])
+def get_need(request: ApiRequest, need_id: NeedId) -> Need:
+    """One need, without contact details (see reveal_need_contact)."""
+    return _access_need(request.auth, need_id)
+
+
+@router.post("/needs/{need_id}/contact", response={200: ContactOut, **ERRORS}, tags=["needs"])
+def reveal_need_contact(request: ApiRequest, need_id: NeedId) -> dict[str, Any]:
+    """The requester's contact details, for the claimant and coordinators only. A POST,
+    because every look is logged in the need's history."""
     need = _access_need(request.auth, need_id)
-    detail = NeedDetailOut.from_orm(need)
-    if can_see_contact(request.auth, need):
-        contact = services.need_reveal_contact(need=need, by=request.auth)
-        detail.contact = ContactOut(**contact)
-    return detail
+    return services.need_reveal_contact(need=need, by=request.auth)
 
 
 @router.post("/needs/{need_id}/claim", response={201: ClaimOut, **ERRORS}, tags=["needs"])

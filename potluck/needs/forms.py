@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from potluck.accounts.honeypot import HoneypotForm
 from potluck.accounts.phones import normalize_phone
 from potluck.needs.models import ContactMethod, Need, Offer, Urgency
 from potluck.needs.services import CLOSE_OUTCOMES
@@ -12,8 +13,9 @@ BAD_PHONE = _("Enter a phone number we can call or text, for example 555 010 203
 BAD_EMAIL = _("Enter an email address, for example name@example.org.")
 
 
-class AskForm(forms.Form):
-    """The one form a neighbour fills in to ask for help: nothing more than this."""
+class AskForm(HoneypotForm):
+    """The one form a neighbour fills in to ask for help: nothing more than this (and a
+    honeypot field that people never see)."""
 
     category = forms.ChoiceField(label=_("What kind of help do you need?"))
     description = forms.CharField(

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from potluck.core.fields import EncryptedTextField
 from potluck.core.models import BaseModel
 from potluck.networks.categories import Category
 from potluck.networks.models import Membership, Network
@@ -93,7 +94,7 @@ class Need(BaseModel):
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="needs")
     category = models.CharField(_("what kind of help"), max_length=20, choices=Category.choices)
-    description = models.TextField(_("what do you need"), max_length=2000)
+    description = EncryptedTextField(_("what do you need"), max_length=2000)
     area = models.CharField(_("roughly where"), max_length=120)
     urgency = models.CharField(
         _("how soon"), max_length=10, choices=Urgency.choices, default=Urgency.FEW_DAYS
@@ -102,8 +103,8 @@ class Need(BaseModel):
     contact_method = models.CharField(
         _("how to reach you"), max_length=8, choices=ContactMethod.choices
     )
-    contact_value = models.CharField(_("phone number or email"), max_length=254)
-    contact_times = models.CharField(_("when to reach you"), max_length=120, blank=True)
+    contact_value = EncryptedTextField(_("phone number or email"), max_length=254)
+    contact_times = EncryptedTextField(_("when to reach you"), max_length=120, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -132,6 +133,8 @@ class Need(BaseModel):
     claim_expires_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the retention job erased the personal details (see potluck/privacy).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = NeedQuerySet.as_manager()
 
@@ -207,7 +210,7 @@ class NeedNote(BaseModel):
         related_name="+",
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    body = models.TextField(max_length=2000)
+    body = EncryptedTextField(max_length=2000)
 
     # System notes store a code and are shown in the reader's language.
     CLAIM_EXPIRED = "claim_expired"
@@ -262,7 +265,7 @@ class Offer(BaseModel):
     )
     kind = models.CharField(_("kind of offer"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("what are you offering"), max_length=120)
-    description = models.TextField(_("details"), max_length=2000, blank=True)
+    description = EncryptedTextField(_("details"), max_length=2000, blank=True)
     area = models.CharField(_("roughly where"), max_length=120, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
 
@@ -317,7 +320,7 @@ class MatchMessage(BaseModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField(max_length=2000)
+    body = EncryptedTextField(max_length=2000)
 
     class Meta:
         ordering = ["created_at", "pk"]

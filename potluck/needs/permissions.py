@@ -60,7 +60,10 @@ def can_see_contact(user: Any, need: Need) -> bool:
 
 
 def can_note_need(user: Any, need: Need) -> bool:
-    return _is_claimant(user, need) or is_coordinator(user, need.network_id)
+    """Notes hold the requester's messages: like contact details, a demoted claimant loses them."""
+    return (_is_claimant(user, need) and is_volunteer(user, need.network_id)) or is_coordinator(
+        user, need.network_id
+    )
 
 
 def can_see_history(user: Any, need: Need) -> bool:

@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 from ninja.params import P, PathEx
-from pydantic import ValidationInfo, field_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 
 from potluck.accounts.phones import normalize_phone
 from potluck.api.fields import MAX_ID, Slug, Text
@@ -58,6 +58,24 @@ class NeedFilters(Schema):
 
 
 class NeedIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "network": "riverside",
+                    "category": "groceries",
+                    "description": "Rice, beans and milk for two, please.",
+                    "area": "Eastgate, near the library",
+                    "urgency": "few_days",
+                    "language": "en",
+                    "contact_method": "sms",
+                    "contact_value": "+1 555 010 2030",
+                    "contact_times": "Evenings after 6",
+                }
+            ]
+        }
+    )
+
     network: Slug
     category: Category
     description: Text = Field(min_length=1, max_length=2000)
@@ -124,12 +142,6 @@ class ContactOut(Schema):
     method_label: str
     value: str
     times: str
-
-
-class NeedDetailOut(NeedOut):
-    contact: ContactOut | None = Field(
-        None, description="Only for the claimant and coordinators; every reveal is logged."
-    )
 
 
 class NeedCreatedOut(Schema):

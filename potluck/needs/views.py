@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from potluck.accounts import throttle
 from potluck.core.errors import DomainError
 from potluck.core.http import AuthedRequest, Request
 from potluck.needs import permissions, selectors, services
@@ -20,6 +21,7 @@ from potluck.needs.forms import AskForm, BoardFilterForm, CloseForm, NoteForm, R
 from potluck.needs.models import Need
 from potluck.networks import selectors as network_selectors
 from potluck.networks.context import network_context
+from potluck.networks.models import Network
 from potluck.networks.permissions import COORDINATOR_ROLES, VOLUNTEER_ROLES
 
 
@@ -32,6 +34,10 @@ def need_ask(request: Request, slug: str) -> HttpResponse:
     network = network_selectors.access_public_network(slug=slug)
     form = AskForm(request.POST or None, network=network, language=get_language())
     if request.method == "POST" and form.is_valid():
+        if not throttle.public_form_allowed(request=request, form="ask"):
+            # Refused, never dropped: the form comes back filled in, saying why.
+            form.add_error(None, str(throttle.TOO_MANY_SUBMISSIONS))
+            return _ask_page(request, network, form, status=429)
         requester = request.user if request.user.is_authenticated else None
         try:
             _need, token = services.need_create(
@@ -41,9 +47,13 @@ def need_ask(request: Request, slug: str) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             return redirect(reverse("status:detail", args=[token]) + "?new=1")
+    return _ask_page(request, network, form, status=200)
+
+
+def _ask_page(request: Request, network: Network, form: AskForm, *, status: int) -> HttpResponse:
     context = network_context(user=request.user, network=network)
     context["form"] = form
-    return render(request, "needs/ask.html", context)
+    return render(request, "needs/ask.html", context, status=status)
 
 
 @login_required

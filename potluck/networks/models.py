@@ -3,11 +3,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from potluck.core.fields import EncryptedTextField
 from potluck.core.models import BaseModel
 from potluck.networks.categories import Category, default_categories
 
@@ -51,6 +53,11 @@ class Network(BaseModel):
         _("claim length in hours"), default=settings.POTLUCK_DEFAULT_CLAIM_HOURS
     )
     is_listed = models.BooleanField(_("listed on the home page"), default=True)
+    retention_days = models.PositiveSmallIntegerField(
+        _("days to keep personal details after a need closes"),
+        default=settings.POTLUCK_DEFAULT_RETENTION_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
 
     class Meta:
         ordering = ["name"]
@@ -93,7 +100,7 @@ class Membership(BaseModel):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
     )
-    note = models.CharField(_("note to coordinators"), max_length=300, blank=True)
+    note = EncryptedTextField(_("note to coordinators"), max_length=300, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 

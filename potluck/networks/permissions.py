@@ -2,13 +2,16 @@
 
 from typing import Any
 
+from potluck.accounts.twofactor import two_factor_satisfied
 from potluck.networks.models import Membership, Role
 
 VOLUNTEER_ROLES = frozenset({Role.VOLUNTEER, Role.COORDINATOR, Role.TREASURER, Role.ADMIN})
 COORDINATOR_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+# Roles that see people's details or move money: they need two-factor authentication.
+ELEVATED_ROLES = frozenset({Role.COORDINATOR, Role.TREASURER, Role.ADMIN})
 
 
-def role_in(user: Any, network_id: int) -> str | None:
+def held_role(user: Any, network_id: int) -> str | None:
     """The active role `user` holds in the network, or None for outsiders."""
     if user is None or not user.is_authenticated:
         return None
@@ -18,6 +21,16 @@ def role_in(user: Any, network_id: int) -> str | None:
         .values_list("role", flat=True)
         .first()
     )
+    return role
+
+
+def role_in(user: Any, network_id: int) -> str | None:
+    """The role `user` may act in now: an elevated role counts only with two-factor on (and
+    the session verified); until then its holder acts as a volunteer. Every predicate below
+    goes through here, so no coordinator power is reachable without two-factor."""
+    role = held_role(user, network_id)
+    if role in ELEVATED_ROLES and not two_factor_satisfied(user):
+        return Role.VOLUNTEER
     return role
 
 

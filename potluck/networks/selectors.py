@@ -2,12 +2,14 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from potluck.accounts.twofactor import two_factor_require
 from potluck.networks.models import Invitation, Membership, Network
-from potluck.networks.permissions import COORDINATOR_ROLES, role_in
+from potluck.networks.permissions import COORDINATOR_ROLES, ELEVATED_ROLES, held_role, role_in
 
 
 def access_public_network(*, slug: str) -> Network:
@@ -16,13 +18,25 @@ def access_public_network(*, slug: str) -> Network:
 
 
 def access_network(*, user: Any, slug: str, roles: frozenset[str] | None = None) -> Network:
-    """The network if `user` is an active member (holding one of `roles`); otherwise 404."""
+    """The network if `user` is an active member (holding one of `roles`); otherwise 404.
+
+    A page that only elevated roles may use (every one of `roles` is elevated) also needs
+    two-factor: TwoFactorRequired sends the person to set it up or to enter a code.
+    """
     network = get_object_or_404(Network, slug=slug)
-    role = role_in(user, network.pk)
+    role = held_role(user, network.pk)
     if role is None or (roles is not None and role not in roles):
         raise Http404
-    network.viewer_role = role  # type: ignore[attr-defined]
+    if roles is not None and roles <= ELEVATED_ROLES:
+        two_factor_require(user=user)
+    # What the pages offer follows the role usable now (see permissions.role_in).
+    network.viewer_role = role_in(user, network.pk)  # type: ignore[attr-defined]
     return network
+
+
+def holds_elevated_role(*, user: Any) -> bool:
+    """Whether `user` is an active coordinator, treasurer or admin anywhere."""
+    return Membership.objects.active().filter(user_id=user.pk, role__in=ELEVATED_ROLES).exists()
 
 
 def network_list_public() -> QuerySet[Network]:
@@ -44,7 +58,17 @@ def membership_for(*, user: Any, network: Network) -> Membership | None:
 
 
 def membership_list_for_network(*, network: Network) -> QuerySet[Membership]:
-    return network.memberships.select_related("user").order_by("status", "user__display_name")
+    """Everyone in the network; `role_waits_for_two_factor` marks an elevated role its holder
+    can't use until they turn on two-factor authentication."""
+    has_two_factor = Exists(TOTPDevice.objects.filter(user_id=OuterRef("user_id"), confirmed=True))
+    waits = ExpressionWrapper(
+        Q(role__in=ELEVATED_ROLES) & ~Q(has_two_factor), output_field=BooleanField()
+    )
+    return (
+        network.memberships.select_related("user")
+        .annotate(role_waits_for_two_factor=waits)
+        .order_by("status", "user__display_name")
+    )
 
 
 def access_membership(*, user: Any, slug: str, membership_id: int) -> Membership:
@@ -54,8 +78,9 @@ def access_membership(*, user: Any, slug: str, membership_id: int) -> Membership
         pk=membership_id,
         network__slug=slug,
     )
-    if role_in(user, membership.network_id) not in COORDINATOR_ROLES:
+    if held_role(user, membership.network_id) not in COORDINATOR_ROLES:
         raise Http404
+    two_factor_require(user=user)
     return membership
 
 

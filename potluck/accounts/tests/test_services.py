@@ -1,24 +1,30 @@
 """Accounts and API tokens, through the services."""
 
 import pytest
+from django.core import mail
 
 from potluck.accounts import services
 from potluck.accounts.backends import user_for_login
 from potluck.accounts.models import ApiToken, User
 from potluck.accounts.tests.factories import PASSWORD
+from potluck.core import sms
 from potluck.core.errors import DomainError
 from potluck.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
-def signup(**fields: str) -> User:
+def signup(**fields: str) -> User | None:
     return services.user_signup(display_name=" Ana ", password=PASSWORD, **fields)
 
 
-def test_person_can_sign_up_with_an_email(audit_verbs):
-    user = signup(email="ana@example.org", language="es")
+def test_person_can_sign_up_with_an_email_and_gets_a_link_to_finish(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = signup(email="ana@example.org", language="es")
 
+    assert user is not None
     assert (user.display_name, user.email, user.phone, user.language) == (
         "Ana",
         "ana@example.org",
@@ -26,13 +32,25 @@ def test_person_can_sign_up_with_an_email(audit_verbs):
         "es",
     )
     assert user.check_password(PASSWORD)
+    assert (user.is_active, user.signup_pending) == (False, True)
     assert user_for_login("ANA@example.org") == user
+    [message] = mail.outbox
+    assert message.to == ["ana@example.org"]
+    assert "/accounts/verify/" in message.body
 
 
-def test_person_can_sign_up_with_a_phone_number_however_they_type_it():
-    user = signup(phone="+1 (555) 010-2030")
+def test_person_can_sign_up_with_a_phone_number_however_they_type_it(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = signup(phone="+1 (555) 010-2030")
+    assert user is not None
     assert (user.email, user.phone) == (None, "+15550102030")
     assert user_for_login("+1 555 010 2030") == user
+    [text] = sms.outbox
+    assert text.to == "+15550102030"
+    assert "/accounts/verify/" in text.body
+    assert not mail.outbox
 
 
 @pytest.mark.parametrize(
@@ -50,12 +68,17 @@ def test_person_can_sign_up_with_a_phone_number_however_they_type_it():
         "email-and-phone",
     ],
 )
-def test_person_cannot_sign_up_with_a_login_someone_else_uses(first, second):
+def test_signing_up_with_a_login_someone_uses_tells_its_owner_and_makes_nothing(
+    first, second, django_capture_on_commit_callbacks
+):
     signup(**first)
-    with pytest.raises(DomainError) as excinfo:
-        signup(**second)
-    assert excinfo.value.message == services.LOGIN_TAKEN
+    with django_capture_on_commit_callbacks(execute=True):
+        assert signup(**second) is None
     assert User.objects.count() == 1
+    sent = [m.body for m in mail.outbox] + [t.body for t in sms.outbox]
+    assert len(sent) == 1
+    assert "/accounts/verify/" not in sent[0]
+    assert "/accounts/login/" in sent[0]
 
 
 @pytest.mark.parametrize(

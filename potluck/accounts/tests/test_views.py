@@ -1,9 +1,12 @@
+from typing import Any
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from potluck.accounts.models import ApiToken, User
 from potluck.accounts.tests.factories import PASSWORD
+from potluck.core import sms
 
 pytestmark = pytest.mark.django_db
 
@@ -19,22 +22,38 @@ def signup(client, **overrides):
     return client.post(reverse("accounts:signup"), data)
 
 
-def test_person_can_sign_up_with_email_and_is_logged_in(client):
+def link_in(body: Any) -> str:
+    """The path of the /accounts/verify/ link in a message."""
+    return "/accounts/verify/" + body.split("/accounts/verify/", 1)[1].split()[0]
+
+
+def test_person_can_sign_up_with_email_and_finish_through_the_link(client):
     response = signup(client)
     user = User.objects.get()
-    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:signup_sent")
     assert (user.display_name, user.email, user.phone, user.language) == (
         "Sunflower",
         "sun@example.org",
         None,
         "es",
     )
+    assert not user.is_active
+    assert client.get(reverse("accounts:account")).status_code == 302  # not logged in yet
+
+    link = link_in(mail.outbox[0].body)
+    assert client.get(link).status_code == 200  # a button: mail scanners can't use it up
+    response = client.post(link)
+    assert response["Location"] == reverse("home")
+    user.refresh_from_db()
+    assert user.is_active
+    assert user.verified_at is not None
     assert client.get(reverse("accounts:account")).status_code == 200
 
 
 def test_person_can_sign_up_with_a_phone_number_and_log_in_with_it(client):
     signup(client, login="(555) 010-9999")
     assert User.objects.get().phone == "5550109999"
+    client.post(link_in(sms.outbox[0].body))
     client.logout()
     response = client.post(
         reverse("accounts:login"), {"username": "555 010 9999", "password": "a long enough pass"}
@@ -61,11 +80,18 @@ def test_signup_with_bad_input_shows_an_error(client, overrides, field):
     assert not User.objects.exists()
 
 
-def test_signup_with_a_taken_login_says_so(client, user_factory):
+def test_signup_with_a_taken_login_answers_the_same_and_tells_the_owner(client, user_factory):
     user_factory(email="sun@example.org")
-    response = signup(client)
-    assert "login" in response.context["form"].errors
-    assert User.objects.count() == 1
+    taken = signup(client)
+    fresh = signup(client, login="new@example.org")
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"] == reverse("accounts:signup_sent")
+    assert User.objects.count() == 2
+    notice, link = mail.outbox
+    assert notice.to == ["sun@example.org"]
+    assert "/accounts/verify/" not in notice.body
+    assert "/accounts/password/reset/" in notice.body
+    assert link.to == ["new@example.org"]
 
 
 def test_wrong_password_does_not_log_in(client, user_factory):

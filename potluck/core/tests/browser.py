@@ -92,9 +92,15 @@ def _describe(violations: list[dict[str, Any]]) -> str:
 
 
 def log_in(page: Any, user: Any, base_url: str) -> None:
-    """Sign `user` in by giving the browser a session cookie (the login page has its own test)."""
-    client = Client()
-    client.force_login(user)
+    """Sign `user` in by giving the browser a session cookie for a session that passed the
+    password and, for coordinators, treasurers and admins (who get two-factor on if they have
+    not got it), the code step. The login pages have their own browser test."""
+    from potluck.conftest import login, with_two_factor
+    from potluck.networks.selectors import holds_elevated_role
+
+    if holds_elevated_role(user=user):
+        with_two_factor(user)
+    client = login(Client(), user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
 

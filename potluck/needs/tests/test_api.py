@@ -248,7 +248,8 @@ def test_member_can_see_a_need_of_their_network_without_contact(member, need, ap
     response = api_client(member).get(f"{NEEDS}/{need.pk}")
     assert response.status_code == 200
     assert response.json()["id"] == need.pk
-    assert response.json()["contact"] is None
+    assert "contact" not in response.json()
+    assert need.contact_value not in response.content.decode()
     assert not AuditEvent.objects.filter(verb="need.contact_revealed").exists()
 
 
@@ -272,10 +273,14 @@ def test_member_cannot_reach_needs_that_cannot_exist(member, api_client, path):
 @pytest.mark.django_db
 def test_volunteer_cannot_see_contact_before_claiming_but_can_after(volunteer, need, api_client):
     client = api_client(volunteer)
-    assert client.get(f"{NEEDS}/{need.pk}").json()["contact"] is None
+    refused = post(client, f"{NEEDS}/{need.pk}/contact")
+    assert refused.status_code == 403
+    assert error(refused)["code"] == "forbidden"
 
     assert post(client, f"{NEEDS}/{need.pk}/claim").status_code == 201
-    contact = client.get(f"{NEEDS}/{need.pk}").json()["contact"]
+    response = post(client, f"{NEEDS}/{need.pk}/contact")
+    assert response.status_code == 200
+    contact = response.json()
 
     assert contact == {
         "method": "phone",
@@ -289,7 +294,10 @@ def test_volunteer_cannot_see_contact_before_claiming_but_can_after(volunteer, n
 
 @pytest.mark.django_db
 def test_coordinator_can_see_contact_and_the_reveal_is_audited(coordinator, need, api_client):
-    assert api_client(coordinator).get(f"{NEEDS}/{need.pk}").json()["contact"] is not None
+    client = api_client(coordinator)
+    assert "contact" not in client.get(f"{NEEDS}/{need.pk}").json()  # reading logs nothing
+    assert not AuditEvent.objects.filter(verb="need.contact_revealed").exists()
+    assert post(client, f"{NEEDS}/{need.pk}/contact").json()["value"] == need.contact_value
     assert AuditEvent.objects.filter(verb="need.contact_revealed", actor=coordinator).count() == 1
 
 

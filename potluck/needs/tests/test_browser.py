@@ -70,7 +70,8 @@ def press(page: Any, button: str, path: str, *, js: bool) -> None:
     assert response.request.headers.get("hx-request") == "true"
     assert page.url == url_before
     # The pressed button is gone after the swap; keyboard users must not be sent back to the top.
-    page.wait_for_function("document.activeElement.closest('#need-status') !== null")
+    # (A locator, not wait_for_function: the strict CSP forbids evaluating strings.)
+    page.locator("#need-status :focus").wait_for()
 
 
 def volunteer_claims_and_delivers(

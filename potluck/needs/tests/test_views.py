@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from potluck.conftest import login
 from potluck.core.models import AuditEvent
 from potluck.needs import services
 from potluck.needs.models import Need, NeedNote
@@ -206,7 +207,7 @@ def test_board_filters_and_pages(client, network, member, need_factory, settings
 
 
 def test_coordinator_sees_triage_queue_and_history(client, network, need, coordinator):
-    client.force_login(coordinator)
+    login(client, coordinator)
     assert client.get(reverse("needs:triage", args=[network.slug])).status_code == 200
     services.need_close(need=need, by=coordinator, outcome="duplicate")
     page = client.get(reverse("needs:detail", args=[network.slug, need.pk])).content.decode()

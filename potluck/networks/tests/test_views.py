@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from potluck.conftest import login
 from potluck.networks import services
 from potluck.networks.models import Membership, Network
 
@@ -24,7 +25,7 @@ def test_person_asks_to_join_and_coordinator_approves(client, network, user_fact
     membership = Membership.objects.get(user=person)
     assert membership.status == Membership.Status.PENDING
     assert client.get(reverse("needs:board", args=[network.slug])).status_code == 404
-    client.force_login(coordinator)
+    login(client, coordinator)
     assert (
         "I have a car"
         in client.get(reverse("networks:members", args=[network.slug])).content.decode()
@@ -65,7 +66,7 @@ def test_stranger_cannot_approve_requests_in_another_network(
 
 
 def test_coordinator_invites_by_link_and_a_person_joins(client, network, coordinator, user_factory):
-    client.force_login(coordinator)
+    login(client, coordinator)
     client.post(
         reverse("networks:invitation_new", args=[network.slug]),
         {"role": "volunteer", "max_uses": 1},
@@ -84,7 +85,7 @@ def test_coordinator_invites_by_link_and_a_person_joins(client, network, coordin
 
 def test_coordinator_cannot_make_admins(client, network, coordinator, member):
     membership = Membership.objects.get(user=member)
-    client.force_login(coordinator)
+    login(client, coordinator)
     client.post(
         reverse("networks:membership_role", args=[network.slug, membership.pk]), {"role": "admin"}
     )
@@ -93,7 +94,7 @@ def test_coordinator_cannot_make_admins(client, network, coordinator, member):
 
 
 def test_invitation_form_with_bad_input_creates_nothing(client, network, coordinator):
-    client.force_login(coordinator)
+    login(client, coordinator)
     client.post(
         reverse("networks:invitation_new", args=[network.slug]),
         {"role": "emperor", "max_uses": "-3"},

@@ -1,0 +1,558 @@
+"""The route catalogue: every URL pattern of Potluck, what its URL points at, how to build it.
+
+`CATALOGUE` names each route by URL name and pattern, with the methods it answers and the kind
+of object its URL points at. `resolver_routes()` walks the real URL resolver, the JSON API's
+operations included; test_access_matrix fails when the two disagree, and when a route has no
+line in its POLICY, so nobody can add a route without declaring who may use it.
+
+`build_world()` makes what the URLs point at: two networks, A and B, each with a person in
+every role and one waiting to join, needs in every state that matters with their requesters'
+status links, an offer and a conversation about it, an invitation, and an API key for everyone.
+"""
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from ninja.operation import PathView
+
+from potluck.accounts.models import LoginVerification, User
+from potluck.accounts.services import _link_create, api_token_create
+from potluck.accounts.tests.factories import PASSWORD, UserFactory
+from potluck.accounts.twofactor import setup_key_sign, two_factor_begin, two_factor_enabled
+from potluck.conftest import with_two_factor
+from potluck.needs.models import Match, Need, NeedNote, Offer, new_status_token
+from potluck.needs.tests.factories import ClaimFactory, MatchFactory, NeedFactory, OfferFactory
+from potluck.networks.models import Invitation, Membership, Network, Role
+from potluck.networks.selectors import ELEVATED_ROLES
+from potluck.networks.tests.factories import InvitationFactory, MembershipFactory, NetworkFactory
+
+GET, POST = ("GET",), ("POST",)
+GET_POST = ("GET", "POST")
+ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+ROLES = (Role.MEMBER, Role.VOLUNTEER, Role.COORDINATOR, Role.TREASURER, Role.ADMIN)
+# Who someone is relative to a network: the columns of the access matrix.
+ACTORS = ("anonymous", "stranger", "pending", *ROLES)
+
+
+class Target(StrEnum):
+    """What a route's URL points at."""
+
+    SITE = "site"  # nothing: /, /accounts/me/, /api/v1/offers
+    NETWORK = "network"  # a network, by slug (in the API: a ?network= filter or body field)
+    NEED = "need"
+    OFFER = "offer"
+    MATCH = "match"  # the private conversation between an offer's author and a responder
+    MEMBERSHIP = "membership"
+    INVITATION = "invitation"  # by id, inside its network
+    INVITE_LINK = "invite_link"  # by the secret token in the link
+    STATUS_LINK = "status_link"  # a requester's status page, by the secret token in the link
+    API_TOKEN = "api_token"  # one of a person's API tokens, by id
+    RESET_LINK = "reset_link"  # a password reset link
+    LOGIN_LINK = "login_link"  # a link that proves an email address or phone number
+    API_PATH = "api_path"  # any address under /api/v1/ that no operation matches
+
+
+# Targets that live inside a network; the others are the same wherever one comes from.
+NETWORK_TARGETS = frozenset(
+    {
+        Target.NETWORK,
+        Target.NEED,
+        Target.OFFER,
+        Target.MATCH,
+        Target.MEMBERSHIP,
+        Target.INVITATION,
+        Target.INVITE_LINK,
+        Target.STATUS_LINK,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # URL name, namespaced: "needs:claim", "api:claim_need"
+    pattern: str  # as the resolver spells it, from the root
+    methods: tuple[str, ...]
+    target: Target
+    # Succeeds without writing a row the fingerprint sees (a cookie, a session, an email).
+    quiet: bool = False
+
+    @property
+    def is_api(self) -> bool:
+        return self.name.startswith("api:")
+
+
+CATALOGUE: tuple[Route, ...] = (
+    Route("home", "", GET, Target.SITE),
+    Route("set_language", "language/", POST, Target.SITE, quiet=True),
+    # accounts
+    Route("accounts:signup", "accounts/signup/", GET_POST, Target.SITE),
+    Route("accounts:signup_sent", "accounts/signup/sent/", GET, Target.SITE),
+    Route("accounts:verify", "accounts/verify/<str:token>/", GET_POST, Target.LOGIN_LINK),
+    Route("accounts:login", "accounts/login/", GET_POST, Target.SITE),
+    Route("accounts:logout", "accounts/logout/", POST, Target.SITE, quiet=True),
+    Route("accounts:reauth", "accounts/confirm/", GET_POST, Target.SITE, quiet=True),
+    Route("accounts:account", "accounts/me/", GET_POST, Target.SITE),
+    Route("accounts:login_change", "accounts/me/login/", GET_POST, Target.SITE),
+    Route("accounts:log_out_everywhere", "accounts/me/sessions/end/", POST, Target.SITE),
+    Route("accounts:token_new", "accounts/me/tokens/", POST, Target.SITE),
+    Route(
+        "accounts:token_revoke",
+        "accounts/me/tokens/<int:token_id>/revoke/",
+        POST,
+        Target.API_TOKEN,
+    ),
+    Route("accounts:two_factor", "accounts/2fa/", GET, Target.SITE),
+    Route("accounts:two_factor_code", "accounts/2fa/code/", GET_POST, Target.SITE),
+    Route("accounts:two_factor_setup", "accounts/2fa/setup/", GET_POST, Target.SITE),
+    Route("accounts:two_factor_recovery", "accounts/2fa/recovery/", GET, Target.SITE),
+    Route("accounts:two_factor_recovery_new", "accounts/2fa/recovery/new/", POST, Target.SITE),
+    Route("accounts:two_factor_off", "accounts/2fa/off/", POST, Target.SITE),
+    Route("accounts:password_reset", "accounts/password/reset/", GET_POST, Target.SITE, True),
+    Route("accounts:password_reset_done", "accounts/password/reset/sent/", GET, Target.SITE),
+    Route(
+        "accounts:password_reset_confirm",
+        "accounts/password/reset/<uidb64>/<token>/",
+        GET_POST,
+        Target.RESET_LINK,
+    ),
+    Route("accounts:password_reset_complete", "accounts/password/reset/done/", GET, Target.SITE),
+    # a person's own data: see it, take it away, delete it
+    Route("privacy:data", "accounts/me/data/", GET, Target.SITE),
+    Route("privacy:export", "accounts/me/data/export/", POST, Target.SITE),
+    Route("privacy:delete", "accounts/me/data/delete/", GET_POST, Target.SITE),
+    # networks
+    Route("networks:new", "n/new/", GET_POST, Target.SITE),
+    Route("networks:invitation", "n/invite/<str:token>/", GET_POST, Target.INVITE_LINK),
+    Route("networks:home", "n/<slug:slug>/", GET, Target.NETWORK),
+    Route("networks:join", "n/<slug:slug>/join/", POST, Target.NETWORK),
+    Route("networks:members", "n/<slug:slug>/members/", GET, Target.NETWORK),
+    Route(
+        "networks:membership_answer",
+        "n/<slug:slug>/members/<int:membership_id>/answer/",
+        POST,
+        Target.MEMBERSHIP,
+    ),
+    Route(
+        "networks:membership_role",
+        "n/<slug:slug>/members/<int:membership_id>/role/",
+        POST,
+        Target.MEMBERSHIP,
+    ),
+    Route("networks:invitation_new", "n/<slug:slug>/invitations/", POST, Target.NETWORK),
+    Route(
+        "networks:invitation_revoke",
+        "n/<slug:slug>/invitations/<int:invitation_id>/revoke/",
+        POST,
+        Target.INVITATION,
+    ),
+    # needs and offers
+    Route("needs:ask", "n/<slug:slug>/ask/", GET_POST, Target.NETWORK),
+    Route("needs:board", "n/<slug:slug>/needs/", GET, Target.NETWORK),
+    Route("needs:intake", "n/<slug:slug>/needs/intake/", GET_POST, Target.NETWORK),
+    Route("needs:detail", "n/<slug:slug>/needs/<int:need_id>/", GET, Target.NEED),
+    Route("needs:claim", "n/<slug:slug>/needs/<int:need_id>/claim/", POST, Target.NEED),
+    Route("needs:release", "n/<slug:slug>/needs/<int:need_id>/release/", POST, Target.NEED),
+    Route("needs:deliver", "n/<slug:slug>/needs/<int:need_id>/deliver/", POST, Target.NEED),
+    Route("needs:close", "n/<slug:slug>/needs/<int:need_id>/close/", POST, Target.NEED),
+    Route("needs:note", "n/<slug:slug>/needs/<int:need_id>/note/", POST, Target.NEED),
+    Route("needs:reveal", "n/<slug:slug>/needs/<int:need_id>/contact/", POST, Target.NEED),
+    Route("needs:triage", "n/<slug:slug>/queue/", GET, Target.NETWORK),
+    Route("needs:my_claims", "n/<slug:slug>/my-claims/", GET, Target.NETWORK),
+    Route("needs:offers", "n/<slug:slug>/offers/", GET, Target.NETWORK),
+    Route("needs:offer_new", "n/<slug:slug>/offers/new/", GET_POST, Target.NETWORK),
+    Route("needs:offer_detail", "n/<slug:slug>/offers/<int:offer_id>/", GET_POST, Target.OFFER),
+    Route("needs:offer_close", "n/<slug:slug>/offers/<int:offer_id>/close/", POST, Target.OFFER),
+    Route("needs:match_detail", "n/<slug:slug>/matches/<int:match_id>/", GET_POST, Target.MATCH),
+    Route("needs:match_close", "n/<slug:slug>/matches/<int:match_id>/close/", POST, Target.MATCH),
+    # the requester's status page
+    Route("status:detail", "s/<str:token>/", GET, Target.STATUS_LINK),
+    Route("status:message", "s/<str:token>/message/", POST, Target.STATUS_LINK),
+    Route("status:confirm", "s/<str:token>/confirm/", POST, Target.STATUS_LINK),
+    Route("status:withdraw", "s/<str:token>/withdraw/", POST, Target.STATUS_LINK),
+    Route("status:language", "s/<str:token>/language/", POST, Target.STATUS_LINK),
+    # the JSON API
+    Route("api:api-root", "api/v1/", GET, Target.SITE),
+    Route("api:openapi-json", "api/v1/openapi.json", GET, Target.SITE),
+    Route("api:list_needs", "api/v1/needs", GET, Target.NETWORK),
+    Route("api:create_need", "api/v1/needs", POST, Target.NETWORK),
+    Route("api:get_need", "api/v1/needs/<need_id>", GET, Target.NEED),
+    Route("api:reveal_need_contact", "api/v1/needs/<need_id>/contact", POST, Target.NEED),
+    Route("api:claim_need", "api/v1/needs/<need_id>/claim", POST, Target.NEED),
+    Route("api:release_need", "api/v1/needs/<need_id>/release", POST, Target.NEED),
+    Route("api:deliver_need", "api/v1/needs/<need_id>/deliver", POST, Target.NEED),
+    Route("api:close_need", "api/v1/needs/<need_id>/close", POST, Target.NEED),
+    Route("api:list_offers", "api/v1/offers", GET, Target.NETWORK),
+    Route("api:create_offer", "api/v1/offers", POST, Target.NETWORK),
+    Route("api:get_offer", "api/v1/offers/<offer_id>", GET, Target.OFFER),
+    Route("api:respond_to_offer", "api/v1/offers/<offer_id>/respond", POST, Target.OFFER),
+    Route("api:not_found", "api/v1/<path:rest>", ANY_METHOD, Target.API_PATH),
+)
+ROUTES: dict[str, Route] = {route.name: route for route in CATALOGUE}
+
+
+# ---------------------------------------------------------------------------- the resolver
+
+
+@dataclass(frozen=True)
+class Found:
+    """A URL pattern as the resolver has it; `methods` only where they can be read (the API)."""
+
+    name: str
+    pattern: str
+    methods: tuple[str, ...] | None
+
+
+def resolver_routes() -> list[Found]:
+    """Every URL pattern of the project, the API's operations one by one; static files aside."""
+    return [
+        found
+        for found in _walk(get_resolver().url_patterns, prefix="", namespace="")
+        if not found.pattern.startswith(settings.STATIC_URL.lstrip("/"))
+    ]
+
+
+def _walk(patterns: list[Any], *, prefix: str, namespace: str) -> Iterator[Found]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(
+                entry.url_patterns, prefix=prefix + str(entry.pattern), namespace=inner
+            )
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else f"<unnamed {entry.callback!r}>"
+            yield Found(name, prefix + str(entry.pattern), _api_methods(entry))
+
+
+def _api_methods(entry: URLPattern) -> tuple[str, ...] | None:
+    """The HTTP methods of the django-ninja operation behind `entry`, if it is one."""
+    cells = getattr(entry.callback, "__closure__", None) or ()
+    views = [cell.cell_contents for cell in cells if isinstance(cell.cell_contents, PathView)]
+    if not views:
+        return None
+    for operation in views[0].operations:
+        if operation.view_func.__name__ == entry.name:
+            return tuple(operation.methods)
+    return None
+
+
+# ---------------------------------------------------------------------------- the world
+
+
+@dataclass(frozen=True)
+class StatusLink:
+    """A requester's private link: the token (kept only as a hash) and its need."""
+
+    token: str
+    need: Need | None
+
+
+@dataclass(frozen=True)
+class ResetLink:
+    uidb64: str
+    token: str
+
+
+@dataclass(frozen=True)
+class LoginLink:
+    """The link that finishes a signup, by the secret in it."""
+
+    token: str
+
+
+def make_login_link() -> LoginLink:
+    """A signup waiting for its link to be opened: a new, inactive account."""
+    user = UserFactory.create(is_active=False, verified_at=None)
+    return LoginLink(_link_create(user=user, purpose=LoginVerification.Purpose.SIGNUP))
+
+
+def totp_code(user: User | None) -> str:
+    """The code `user`'s authenticator app shows now; "" if two-factor is off."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() if user else None
+    return _code_of(device) if device is not None else ""
+
+
+def _code_of(device: TOTPDevice) -> str:
+    code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    return str(code).zfill(device.digits)
+
+
+@dataclass
+class Side:
+    """One network of the world and everything in it."""
+
+    network: Network
+    # pending (asked to join as a volunteer), the five roles, and two more people to own
+    # "someone else's" things: "neighbour" (a member) and "helper" (a volunteer).
+    people: dict[str, User]
+    # by status: open, claimed and delivered (by the helper), closed
+    links: dict[str, StatusLink]
+    offer: Offer  # by the member
+    match: Match  # the volunteer answering the member's offer
+    invitation: Invitation
+    waiting: Membership  # the pending person's request to join
+
+    def need(self, status: str) -> Need:
+        need = self.links[status].need
+        assert need is not None
+        return need
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    stranger: User  # signed in, a member of no network
+    signup: LoginLink  # someone who signed up and has yet to open the link
+    keys: dict[int, str] = field(default_factory=dict)  # user pk -> API key
+
+    def actor(self, actor: str) -> User | None:
+        """The person who is `actor` (one of ACTORS) in network A; None for anonymous."""
+        if actor == "anonymous":
+            return None
+        if actor == "stranger":
+            return self.stranger
+        return self.a.people[actor]
+
+    def key(self, user: User) -> str:
+        """An API key of `user`'s, made on first use."""
+        if user.pk not in self.keys:
+            self.keys[user.pk] = api_token_create(user=user, name="world")[1]
+        return self.keys[user.pk]
+
+
+_phones = itertools.count(1000)
+
+
+def make_need(
+    *, network: Network, status: str = "open", claimant: User | None = None
+) -> StatusLink:
+    """A need in `status`, claimed or delivered by `claimant`, with its requester's link."""
+    token, token_hash = new_status_token()
+    now = timezone.now()
+    final = status in Need.FINAL_STATUSES
+    need = NeedFactory.create(
+        network=network,
+        status=status,
+        claimant=claimant,
+        status_token_hash=token_hash,
+        # Each need's own number, so a page showing one is caught (see can_see_contact).
+        contact_value=f"+1555019{next(_phones) % 10000:04d}",
+        claim_expires_at=now + timedelta(hours=48) if status == Need.Status.CLAIMED else None,
+        delivered_at=now if status == Need.Status.DELIVERED or final else None,
+        closed_at=now if final else None,
+    )
+    if status == Need.Status.CLAIMED and claimant is not None:
+        ClaimFactory.create(need=need, volunteer=claimant, expires_at=need.claim_expires_at)
+    # For the claimant and coordinators only, like the contact details.
+    NeedNote.objects.create(
+        need=need, kind=NeedNote.Kind.REQUESTER, body=f"Private message {need.pk}: ring twice"
+    )
+    return StatusLink(token, need)
+
+
+def make_offer(*, network: Network, author: User) -> Offer:
+    return OfferFactory.create(network=network, author=author)
+
+
+def make_match(*, offer: Offer, responder: User) -> Match:
+    return MatchFactory.create(offer=offer, network=offer.network, responder=responder)
+
+
+def _side(label: str) -> Side:
+    network = NetworkFactory.create(name=f"World {label}", slug=f"world-{label.lower()}")
+    people: dict[str, User] = {role: _join(network, role) for role in ROLES}
+    people["neighbour"] = _join(network, Role.MEMBER)
+    people["helper"] = _join(network, Role.VOLUNTEER)
+    waiting = MembershipFactory.create(
+        network=network, role=Role.VOLUNTEER, status=Membership.Status.PENDING
+    )
+    people["pending"] = waiting.user
+    helper = people["helper"]
+    links: dict[str, StatusLink] = {
+        status: make_need(network=network, status=status, claimant=claimant)
+        for status, claimant in (
+            (Need.Status.OPEN, None),
+            (Need.Status.CLAIMED, helper),
+            (Need.Status.DELIVERED, helper),
+            (Need.Status.CLOSED, helper),
+        )
+    }
+    offer = make_offer(network=network, author=people[Role.MEMBER])
+    return Side(
+        network=network,
+        people=people,
+        links=links,
+        offer=offer,
+        match=make_match(offer=offer, responder=people[Role.VOLUNTEER]),
+        invitation=InvitationFactory.create(
+            network=network, created_by=people[Role.COORDINATOR], max_uses=5
+        ),
+        waiting=waiting,
+    )
+
+
+def _join(network: Network, role: str) -> User:
+    """An active member; coordinators, treasurers and admins need two-factor on to act."""
+    user = MembershipFactory.create(network=network, role=role).user
+    if role in ELEVATED_ROLES:
+        with_two_factor(user)
+    return user
+
+
+# The stranger's login, for the login form.
+LOGIN_EMAIL = "stranger@example.org"
+
+
+def build_world() -> World:
+    world = World(
+        a=_side("A"),
+        b=_side("B"),
+        stranger=UserFactory.create(email=LOGIN_EMAIL),
+        signup=make_login_link(),
+    )
+    for side in (world.a, world.b):
+        for person in side.people.values():
+            world.key(person)
+    world.key(world.stranger)
+    return world
+
+
+# ---------------------------------------------------------------------------- URLs and bodies
+
+
+def url_of(route: Route, obj: Any) -> str:
+    """The concrete URL of `route` for `obj`, an object of the route's target kind."""
+    api = route.is_api
+    match route.target:
+        case Target.SITE:
+            return reverse(route.name)
+        case Target.NETWORK if api:
+            query = f"?{urlencode({'network': obj.slug})}" if "GET" in route.methods else ""
+            return reverse(route.name) + query
+        case Target.NETWORK:
+            return reverse(route.name, args=[obj.slug])
+        case Target.NEED if api:
+            return reverse(route.name, kwargs={"need_id": obj.pk})
+        case Target.OFFER if api:
+            return reverse(route.name, kwargs={"offer_id": obj.pk})
+        case Target.NEED | Target.OFFER | Target.MATCH | Target.MEMBERSHIP | Target.INVITATION:
+            return reverse(route.name, args=[obj.network.slug, obj.pk])
+        case Target.INVITE_LINK | Target.STATUS_LINK | Target.LOGIN_LINK:
+            return reverse(route.name, args=[obj.token])
+        case Target.API_TOKEN:
+            return reverse(route.name, args=[obj.pk])
+        case Target.RESET_LINK:
+            return reverse(route.name, args=[obj.uidb64, obj.token])
+        case Target.API_PATH:
+            return reverse(route.name, kwargs={"rest": obj})
+    raise AssertionError(f"no URL for {route.name}")
+
+
+def invalid_reset_link(user: User) -> ResetLink:
+    return ResetLink(urlsafe_base64_encode(force_bytes(user.pk)), "not-a-valid-token")
+
+
+def _ask(network: Network) -> dict[str, Any]:
+    return {
+        "category": network.categories[0],
+        "description": "Groceries for two, please.",
+        "area": "Old Mill",
+        "urgency": "few_days",
+        "contact_method": "phone",
+        "contact_value": "+1 555 010 9999",
+        "contact_times": "",
+        "language": network.languages[0],
+    }
+
+
+def _new_network(_obj: Any) -> dict[str, Any]:
+    return {
+        "name": "Hillside",
+        "slug": "world-hillside",
+        "languages": ["en"],
+        "join_policy": "approval",
+        "categories": ["groceries"],
+    }
+
+
+# A valid body for each route that takes one, from the object the URL points at; the others
+# are posted empty. Pages that ask for a password or a code again get the sender's.
+BODIES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "set_language": lambda _obj: {"language": "es", "next": "/"},
+    "accounts:signup": lambda _obj: {
+        "display_name": "Newcomer",
+        "login": "newcomer@example.org",
+        "password": "a long enough passphrase",
+        "language": "en",
+    },
+    "accounts:login": lambda _obj: {"username": LOGIN_EMAIL, "password": PASSWORD},
+    "accounts:account": lambda _obj: {"display_name": "Renamed", "language": "es"},
+    "accounts:login_change": lambda _obj: {"login": "new-address@example.org"},
+    "accounts:two_factor_code": lambda _obj: {"code": "000000"},
+    "accounts:token_new": lambda _obj: {"name": "laptop"},
+    "accounts:password_reset": lambda _obj: {"email": "nobody@example.org"},
+    "accounts:password_reset_confirm": lambda _obj: {
+        "new_password1": "another long passphrase",
+        "new_password2": "another long passphrase",
+    },
+    "privacy:delete": lambda _obj: {"password": PASSWORD},
+    "networks:new": _new_network,
+    "networks:join": lambda _obj: {"note": "Hello"},
+    "networks:membership_answer": lambda _obj: {"answer": "approve"},
+    "networks:membership_role": lambda _obj: {"role": Role.VOLUNTEER},
+    "networks:invitation_new": lambda _obj: {"role": Role.MEMBER, "max_uses": "1"},
+    "needs:ask": _ask,
+    "needs:intake": _ask,
+    "needs:release": lambda _obj: {"reason": "I can't make it after all."},
+    "needs:close": lambda _obj: {"outcome": Need.Status.CLOSED},
+    "needs:note": lambda _obj: {"body": "Left a voicemail."},
+    "needs:offer_new": lambda _obj: {"kind": "rides", "title": "Rides on Sundays"},
+    "needs:offer_detail": lambda _obj: {"body": "I could use a ride on Sunday."},
+    "needs:match_detail": lambda _obj: {"body": "See you at five."},
+    "status:message": lambda _obj: {"body": "Thank you, evenings are best."},
+    "status:language": lambda _obj: {"language": "es"},
+    "api:create_need": lambda network: {**_ask(network), "network": network.slug},
+    "api:release_need": lambda _obj: {"reason": ""},
+    "api:close_need": lambda _obj: {"outcome": Need.Status.CLOSED},
+    "api:create_offer": lambda network: {
+        "network": network.slug,
+        "kind": "rides",
+        "title": "Rides on Sundays",
+    },
+    "api:respond_to_offer": lambda _obj: {"message": "I could use a ride on Sunday."},
+}
+
+
+def body_for(route: Route, obj: Any, sender: User | None = None) -> dict[str, Any]:
+    make = BODIES.get(route.name)
+    body = make(obj) if make else {}
+    if route.name in CONFIRMING:
+        body.update({"password": PASSWORD, "code": totp_code(sender)})
+    if route.name == "accounts:two_factor_setup":
+        body.update(_setup_fields(sender))
+    return body
+
+
+def _setup_fields(user: User | None) -> dict[str, str]:
+    """What the set-up form sends: its signed key and the first code the app shows for it."""
+    if user is None or two_factor_enabled(user):
+        return {"code": "000000"}
+    device = two_factor_begin(user=user)
+    return {"code": _code_of(device), "setup": setup_key_sign(device)}
+
+
+# Pages where people type their password (and code) again.
+CONFIRMING = frozenset({"accounts:reauth"})

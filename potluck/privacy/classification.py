@@ -1,0 +1,363 @@
+"""Every field Potluck stores, in one place: how sensitive it is and how long it is kept.
+
+The registry below covers every model of every installed app (Potluck's and the third-party
+ones that hold rows). Tests fail when a field is missing here, when an entry names a field that
+no longer exists, and when a "sensitive" text field is not encrypted at rest. The retention job,
+the data export and docs/threat-model.md are all built from or checked against this registry.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.apps import apps
+from django.db import models
+
+
+class Level(StrEnum):
+    """How bad a leak would be, and so who may see a value."""
+
+    # No personal information: may be shown to anyone.
+    PUBLIC = "public"
+    # Personal metadata (pseudonymous names, roles, areas, times): shown to the person and,
+    # at most, to members of the same network. Stored in plain text.
+    MEMBER = "member"
+    # Personal details that could harm someone if disclosed: encrypted at rest, shown only to
+    # the people who need them, erased on a schedule.
+    SENSITIVE = "sensitive"
+    # Credentials and keys: never shown, never exported; hashed where the software allows.
+    SECRET = "secret"  # noqa: S105 (a level, not a password)
+
+
+class Keep(StrEnum):
+    """Retention rules; the text is what docs/threat-model.md says about each."""
+
+    SOFTWARE = "part of the software; holds nothing about people"
+    NETWORK = "kept while the network exists"
+    ACCOUNT = "kept until the person deletes their account"
+    NEED = "erased retention_days after the need closes"
+    NEED_FACT = "kept without a person attached, for statistics; dates cut to the day"
+    CONVERSATION = "deleted retention_days after the conversation or its offer ends"
+    OFFER = "erased retention_days after the offer closes, or when its author leaves"
+    MEMBERSHIP_NOTE = "erased retention_days after the person is let in"
+    INVITATION = "deleted retention_days after it expires or is revoked"
+    AUDIT_ACTOR = "kept; becomes 'a former member' when the account is deleted"
+    AUDIT_DATA = "people's ids removed after retention_days; kept otherwise"
+    REVOKED_TOKEN = "deleted default retention days after it is revoked"  # noqa: S105
+    SESSION = "deleted at logout, when it expires, or with the account"
+    ON_USE = "deleted when used"
+    TASK_RESULT = "deleted default retention days after the task finished"
+    VERIFICATION = "deleted default retention days after it was used or ran out"
+    THROTTLE = "deleted once older than the longest rate-limit window"
+
+
+@dataclass(frozen=True)
+class Rule:
+    level: Level
+    keep: Keep
+    note: str = ""
+
+
+P, M, S, X = Level.PUBLIC, Level.MEMBER, Level.SENSITIVE, Level.SECRET
+
+
+def _base(keep: Keep) -> dict[str, Rule]:
+    """The id and timestamps every BaseModel row carries."""
+    return {
+        "id": Rule(M, keep, "Row number."),
+        "created_at": Rule(M, keep, "When it was made."),
+        "updated_at": Rule(M, keep, "When it last changed."),
+    }
+
+
+def _need_base() -> dict[str, Rule]:
+    return {
+        "id": Rule(M, Keep.NEED_FACT, "Row number."),
+        "created_at": Rule(M, Keep.NEED_FACT, "When it was made."),
+        "updated_at": Rule(M, Keep.NEED_FACT, "When it last changed; the erasure time after."),
+    }
+
+
+_SOFTWARE = {
+    "id": Rule(P, Keep.SOFTWARE, "Row number."),
+}
+_OTP_DEVICE = {
+    "id": Rule(M, Keep.ACCOUNT, "Row number."),
+    "user": Rule(M, Keep.ACCOUNT, "Whose second factor it is."),
+    "name": Rule(M, Keep.ACCOUNT, "The name the person gave the device."),
+    "confirmed": Rule(M, Keep.ACCOUNT, "Whether set-up finished."),
+    "throttling_failure_timestamp": Rule(M, Keep.ACCOUNT, "Last wrong code."),
+    "throttling_failure_count": Rule(M, Keep.ACCOUNT, "Wrong codes in a row."),
+    "created_at": Rule(M, Keep.ACCOUNT, "When it was added."),
+    "last_used_at": Rule(M, Keep.ACCOUNT, "When it was last used."),
+}
+
+REGISTRY: dict[str, dict[str, Rule]] = {
+    "core.AuditEvent": {
+        "id": Rule(M, Keep.NETWORK, "Row number."),
+        "network": Rule(M, Keep.NETWORK, "The network it happened in."),
+        "actor": Rule(M, Keep.AUDIT_ACTOR, "Who did it; cleared with the need's details."),
+        "verb": Rule(M, Keep.NETWORK, "What happened, e.g. need.contact_revealed."),
+        "target_type": Rule(M, Keep.NETWORK, "Kind of object it happened to."),
+        "target_id": Rule(M, Keep.NETWORK, "Which object."),
+        "data": Rule(M, Keep.AUDIT_DATA, "Facts such as the outcome; never personal text."),
+        "created_at": Rule(M, Keep.NETWORK, "When; cut to the day with the need's details."),
+    },
+    "accounts.User": {
+        "id": Rule(M, Keep.ACCOUNT, "Account number."),
+        "password": Rule(X, Keep.ACCOUNT, "Argon2 hash of the password."),
+        "last_login": Rule(M, Keep.ACCOUNT, "When they last logged in."),
+        "is_superuser": Rule(M, Keep.ACCOUNT, "Operator with every permission."),
+        "display_name": Rule(M, Keep.ACCOUNT, "What others see; need not be a real name."),
+        "email": Rule(S, Keep.ACCOUNT, "Login email; encrypted."),
+        "email_hash": Rule(X, Keep.ACCOUNT, "Keyed hash of the email, to find it at login."),
+        "phone": Rule(S, Keep.ACCOUNT, "Login phone number; encrypted."),
+        "phone_hash": Rule(X, Keep.ACCOUNT, "Keyed hash of the phone, to find it at login."),
+        "language": Rule(M, Keep.ACCOUNT, "Language Potluck speaks to them."),
+        "is_active": Rule(M, Keep.ACCOUNT, "Whether the account may log in."),
+        "is_staff": Rule(M, Keep.ACCOUNT, "Server operator."),
+        "date_joined": Rule(M, Keep.ACCOUNT, "When the account was made."),
+        "verified_at": Rule(M, Keep.ACCOUNT, "When they proved they get messages at their login."),
+        "groups": Rule(M, Keep.ACCOUNT, "Django permission groups (unused)."),
+        "user_permissions": Rule(M, Keep.ACCOUNT, "Django permissions (unused)."),
+    },
+    "accounts.ApiToken": {
+        **_base(Keep.ACCOUNT),
+        "user": Rule(M, Keep.ACCOUNT, "Whose token."),
+        "name": Rule(M, Keep.ACCOUNT, "The name they gave it."),
+        "prefix": Rule(M, Keep.ACCOUNT, "First characters of the key, to tell tokens apart."),
+        "key_hash": Rule(X, Keep.ACCOUNT, "SHA-256 of the key; the key itself is never kept."),
+        "last_used_at": Rule(M, Keep.ACCOUNT, "When it was last used."),
+        "revoked_at": Rule(M, Keep.REVOKED_TOKEN, "When it stopped working."),
+    },
+    "accounts.LoginVerification": {
+        **_base(Keep.VERIFICATION),
+        "user": Rule(M, Keep.VERIFICATION, "Whose login it confirms."),
+        "purpose": Rule(M, Keep.VERIFICATION, "Finishing a signup, or changing a login."),
+        "email": Rule(S, Keep.VERIFICATION, "The new email to confirm; encrypted."),
+        "phone": Rule(S, Keep.VERIFICATION, "The new phone number to confirm; encrypted."),
+        "token_hash": Rule(X, Keep.VERIFICATION, "Keyed hash of the link's secret."),
+        "expires_at": Rule(M, Keep.VERIFICATION, "When the link stops working."),
+        "used_at": Rule(M, Keep.VERIFICATION, "When it was opened."),
+    },
+    "accounts.Attempt": {
+        "id": Rule(P, Keep.THROTTLE, "Row number."),
+        "scope": Rule(P, Keep.THROTTLE, "What was tried: a login, a public form."),
+        "key_hash": Rule(X, Keep.THROTTLE, "Keyed hash of the login or client address."),
+        "created_at": Rule(M, Keep.THROTTLE, "When."),
+    },
+    "accounts.UserSession": {
+        "session_key": Rule(X, Keep.SESSION, "The secret in the session cookie."),
+        "session_data": Rule(
+            X, Keep.SESSION, "Signed, not encrypted: the account id, flash messages."
+        ),
+        "expire_date": Rule(M, Keep.SESSION, "When it runs out."),
+        "user_id": Rule(M, Keep.SESSION, "Whose session, so all of them can be ended."),
+    },
+    "networks.Network": {
+        **_base(Keep.NETWORK),
+        "name": Rule(P, Keep.NETWORK, "Shown on its landing page."),
+        "slug": Rule(P, Keep.NETWORK, "In its web address."),
+        "description": Rule(P, Keep.NETWORK, "Shown on its landing page."),
+        "area_served": Rule(P, Keep.NETWORK, "Shown on its landing page."),
+        "areas": Rule(P, Keep.NETWORK, "Neighbourhood names offered on forms."),
+        "languages": Rule(P, Keep.NETWORK, "Languages it works in."),
+        "join_policy": Rule(P, Keep.NETWORK, "Open, or by approval."),
+        "categories": Rule(P, Keep.NETWORK, "Kinds of help it handles."),
+        "claim_hours": Rule(P, Keep.NETWORK, "How long a claim lasts."),
+        "is_listed": Rule(P, Keep.NETWORK, "Whether the home page lists it."),
+        "retention_days": Rule(P, Keep.NETWORK, "Days personal details outlive a closed need."),
+    },
+    "networks.Membership": {
+        **_base(Keep.ACCOUNT),
+        "network": Rule(M, Keep.ACCOUNT, "Which network: membership itself is not hidden."),
+        "user": Rule(M, Keep.ACCOUNT, "Who."),
+        "role": Rule(M, Keep.ACCOUNT, "Member, volunteer, coordinator, treasurer or admin."),
+        "status": Rule(M, Keep.ACCOUNT, "Waiting for approval, or in."),
+        "note": Rule(S, Keep.MEMBERSHIP_NOTE, "What they told coordinators when asking to join."),
+    },
+    "networks.Invitation": {
+        **_base(Keep.INVITATION),
+        "network": Rule(M, Keep.INVITATION, "Which network it lets people into."),
+        "token": Rule(X, Keep.INVITATION, "The secret in the link, stored as is."),
+        "role": Rule(M, Keep.INVITATION, "The role it gives."),
+        "created_by": Rule(M, Keep.INVITATION, "Who made it; cleared if they leave."),
+        "expires_at": Rule(M, Keep.INVITATION, "When it stops working."),
+        "max_uses": Rule(M, Keep.INVITATION, "How many people may use it."),
+        "use_count": Rule(M, Keep.INVITATION, "How many did."),
+        "revoked_at": Rule(M, Keep.INVITATION, "When a coordinator cancelled it."),
+    },
+    "needs.Need": {
+        **_need_base(),
+        "network": Rule(M, Keep.NEED_FACT, "Which network was asked."),
+        "category": Rule(M, Keep.NEED_FACT, "Kind of help, e.g. groceries."),
+        "description": Rule(S, Keep.NEED, "What they need, in their words; encrypted."),
+        "area": Rule(M, Keep.NEED_FACT, "Roughly where: a neighbourhood or cross streets."),
+        "urgency": Rule(M, Keep.NEED_FACT, "How soon."),
+        "language": Rule(M, Keep.NEED_FACT, "Language of the person who asked."),
+        "contact_method": Rule(M, Keep.NEED_FACT, "Phone, SMS or email: the channel only."),
+        "contact_value": Rule(S, Keep.NEED, "Their phone number or email; encrypted."),
+        "contact_times": Rule(S, Keep.NEED, "When to reach them; encrypted."),
+        "status": Rule(M, Keep.NEED_FACT, "Where it is in its life."),
+        "status_token_hash": Rule(X, Keep.NEED, "Hash of the status link; random once erased."),
+        "requester": Rule(S, Keep.NEED, "The account that asked, if they had one."),
+        "entered_by": Rule(M, Keep.NEED, "The volunteer who wrote it down from a call."),
+        "claimant": Rule(M, Keep.NEED, "The volunteer who took it on."),
+        "claim_expires_at": Rule(M, Keep.NEED, "When the current claim runs out."),
+        "delivered_at": Rule(M, Keep.NEED_FACT, "When help was delivered."),
+        "closed_at": Rule(M, Keep.NEED_FACT, "When it ended."),
+        "erased_at": Rule(M, Keep.NEED_FACT, "When its personal details were erased."),
+    },
+    "needs.Claim": {
+        **_need_base(),
+        "need": Rule(M, Keep.NEED_FACT, "Which need."),
+        "volunteer": Rule(M, Keep.NEED, "Who claimed it."),
+        "expires_at": Rule(M, Keep.NEED_FACT, "When the claim was due to run out."),
+        "outcome": Rule(M, Keep.NEED_FACT, "Delivered, released, expired…"),
+        "ended_at": Rule(M, Keep.NEED_FACT, "When the claim ended."),
+    },
+    "needs.NeedNote": {
+        **_base(Keep.NEED),
+        "need": Rule(M, Keep.NEED, "Which need."),
+        "author": Rule(M, Keep.NEED, "The helper who wrote it; empty for the requester."),
+        "kind": Rule(M, Keep.NEED, "Requester's message, helper's note or Potluck's."),
+        "body": Rule(S, Keep.NEED, "The text; encrypted."),
+    },
+    "needs.Offer": {
+        **_base(Keep.NETWORK),
+        "network": Rule(M, Keep.NETWORK, "Where it was offered."),
+        "author": Rule(M, Keep.ACCOUNT, "Who offers it."),
+        "kind": Rule(M, Keep.NETWORK, "Skills, goods, rides…"),
+        "title": Rule(M, Keep.NETWORK, "A short line shown on the offer board."),
+        "description": Rule(S, Keep.OFFER, "Details; encrypted."),
+        "area": Rule(M, Keep.NETWORK, "Roughly where."),
+        "status": Rule(M, Keep.NETWORK, "Open or closed."),
+    },
+    "needs.Match": {
+        **_base(Keep.CONVERSATION),
+        "offer": Rule(M, Keep.CONVERSATION, "Which offer was answered."),
+        "network": Rule(M, Keep.CONVERSATION, "Where."),
+        "responder": Rule(M, Keep.CONVERSATION, "Who answered it."),
+        "status": Rule(M, Keep.CONVERSATION, "Open or closed."),
+    },
+    "needs.MatchMessage": {
+        **_base(Keep.CONVERSATION),
+        "match": Rule(M, Keep.CONVERSATION, "Which conversation."),
+        "author": Rule(M, Keep.CONVERSATION, "Who wrote it."),
+        "body": Rule(S, Keep.CONVERSATION, "The text; encrypted."),
+    },
+    "auth.Permission": {
+        **_SOFTWARE,
+        "name": Rule(P, Keep.SOFTWARE, "Built-in permission names."),
+        "content_type": Rule(P, Keep.SOFTWARE, "The model it is about."),
+        "codename": Rule(P, Keep.SOFTWARE, "Built-in permission codes."),
+    },
+    "auth.Group": {
+        **_SOFTWARE,
+        "name": Rule(P, Keep.SOFTWARE, "Django groups (unused)."),
+        "permissions": Rule(P, Keep.SOFTWARE, "Their permissions."),
+    },
+    "contenttypes.ContentType": {
+        **_SOFTWARE,
+        "app_label": Rule(P, Keep.SOFTWARE, "App name."),
+        "model": Rule(P, Keep.SOFTWARE, "Model name."),
+    },
+    "sessions.Session": {
+        "session_key": Rule(X, Keep.SESSION, "The secret in the session cookie."),
+        "session_data": Rule(
+            X, Keep.SESSION, "Signed, not encrypted: the account id, flash messages."
+        ),
+        "expire_date": Rule(M, Keep.SESSION, "When it runs out."),
+    },
+    "otp_totp.TOTPDevice": {
+        **_OTP_DEVICE,
+        "key": Rule(X, Keep.ACCOUNT, "The TOTP secret, stored in plain text by django-otp."),
+        "step": Rule(P, Keep.ACCOUNT, "Code length in seconds."),
+        "t0": Rule(P, Keep.ACCOUNT, "Start of time steps."),
+        "digits": Rule(P, Keep.ACCOUNT, "Digits per code."),
+        "tolerance": Rule(P, Keep.ACCOUNT, "Steps of clock drift allowed."),
+        "drift": Rule(M, Keep.ACCOUNT, "The phone's measured clock drift."),
+        "last_t": Rule(M, Keep.ACCOUNT, "Time step of the last code used."),
+    },
+    "otp_static.StaticDevice": dict(_OTP_DEVICE),
+    "otp_static.StaticToken": {
+        "id": Rule(M, Keep.ON_USE, "Row number."),
+        "device": Rule(M, Keep.ON_USE, "Whose backup codes."),
+        "token": Rule(X, Keep.ON_USE, "A backup code, stored in plain text by django-otp."),
+    },
+    "django_tasks_database.DBTaskResult": {
+        "id": Rule(P, Keep.TASK_RESULT, "Task number."),
+        "status": Rule(P, Keep.TASK_RESULT, "Queued, running, done or failed."),
+        "enqueued_at": Rule(P, Keep.TASK_RESULT, "When it was queued."),
+        "started_at": Rule(P, Keep.TASK_RESULT, "When it started."),
+        "finished_at": Rule(P, Keep.TASK_RESULT, "When it finished."),
+        "args_kwargs": Rule(M, Keep.TASK_RESULT, "Arguments: row ids only, never personal text."),
+        "priority": Rule(P, Keep.TASK_RESULT, "Queue order."),
+        "task_path": Rule(P, Keep.TASK_RESULT, "Which task."),
+        "worker_ids": Rule(P, Keep.TASK_RESULT, "Which worker ran it."),
+        "queue_name": Rule(P, Keep.TASK_RESULT, "Which queue."),
+        "backend_name": Rule(P, Keep.TASK_RESULT, "Which backend."),
+        "run_after": Rule(P, Keep.TASK_RESULT, "Earliest start."),
+        "return_value": Rule(M, Keep.TASK_RESULT, "Result: counts and ids only."),
+        "exception_class_path": Rule(P, Keep.TASK_RESULT, "Error type if it failed."),
+        "traceback": Rule(M, Keep.TASK_RESULT, "Where it failed; logs are redacted."),
+    },
+}
+
+
+def model_fields(model: type[models.Model]) -> list[models.Field]:  # type: ignore[type-arg]
+    """The fields of `model` that hold data: columns and many-to-many links."""
+    return [*model._meta.concrete_fields, *model._meta.many_to_many]  # type: ignore[list-item]
+
+
+def stored_models() -> list[type[models.Model]]:
+    """Every model of every installed app that has its own table."""
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy and not model._meta.abstract
+    ]
+
+
+def rule_for(model: type[models.Model], field_name: str) -> Rule:
+    """The classification of one field; KeyError if it is unclassified."""
+    return REGISTRY[model._meta.label][field_name]
+
+
+def fields_at(level: Level) -> list[tuple[type[models.Model], models.Field]]:  # type: ignore[type-arg]
+    """Every stored (model, field) classified at `level`."""
+    return [
+        (model, field)
+        for model in stored_models()
+        for field in model_fields(model)
+        if (rule := REGISTRY.get(model._meta.label, {}).get(field.name)) and rule.level == level
+    ]
+
+
+def unclassified() -> list[str]:
+    """ "app.Model.field" of every stored field that the registry does not mention."""
+    return [
+        f"{model._meta.label}.{field.name}"
+        for model in stored_models()
+        for field in model_fields(model)
+        if field.name not in REGISTRY.get(model._meta.label, {})
+    ]
+
+
+def stale() -> list[str]:
+    """Registry entries that no longer match a stored field."""
+    existing = {
+        f"{model._meta.label}.{field.name}"
+        for model in stored_models()
+        for field in model_fields(model)
+    }
+    named = {f"{label}.{name}" for label, rules in REGISTRY.items() for name in rules}
+    return sorted(named - existing)
+
+
+def inventory_markdown() -> str:
+    """The field table of docs/threat-model.md, generated from the registry."""
+    lines = ["| field | class | kept | note |", "|---|---|---|---|"]
+    for label in sorted(REGISTRY):
+        for name, rule in REGISTRY[label].items():
+            lines.append(f"| `{label}.{name}` | {rule.level} | {rule.keep} | {rule.note} |")
+    return "\n".join(lines)
