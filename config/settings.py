@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "potluck.accounts",
     "potluck.networks",
     "potluck.needs",
+    "potluck.volunteers",
+    "potluck.matching",
     "potluck.api",
     "potluck.privacy",
     "django.contrib.auth",

@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("potluck.accounts.urls")),
     path("n/", include("potluck.networks.urls")),
     path("n/", include("potluck.needs.urls")),
+    path("n/", include("potluck.volunteers.urls")),
+    path("n/", include("potluck.matching.urls")),
     path("s/", include("potluck.needs.status_urls")),
     path("api/v1/", api.urls),
 ]

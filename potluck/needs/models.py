@@ -105,6 +105,14 @@ class Need(BaseModel):
     )
     contact_value = EncryptedTextField(_("phone number or email"), max_length=254)
     contact_times = EncryptedTextField(_("when to reach you"), max_length=120, blank=True)
+    # For matching: a need met by car, a requester happy with any language, and the weekly
+    # half-day slots it can be met in (empty: any time; see potluck.volunteers.SLOTS).
+    needs_car = models.BooleanField(_("needs someone with a car"), default=False)
+    any_language = models.BooleanField(_("any language is fine"), default=False)
+    slots: models.JSONField[Any, Any] = models.JSONField(
+        _("when it can be done"), default=list, blank=True
+    )
+    still_needed_asked_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -180,6 +188,7 @@ class Claim(BaseModel):
     expires_at = models.DateTimeField()
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.ACTIVE)
     ended_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -72,6 +72,14 @@ def _urgency_rank() -> Case:
     )
 
 
+def by_priority(needs: QuerySet[Need]) -> QuerySet[Need]:
+    """Most urgent first, then longest waiting: the order of every list of needs.
+
+    The order is total (it ends on the primary key), so keyset pagination can follow it.
+    """
+    return needs.annotate(urgency_rank=_urgency_rank()).order_by("urgency_rank", "created_at", "pk")
+
+
 @dataclass(frozen=True)
 class BoardFilters:
     category: str = ""
@@ -93,7 +101,7 @@ def need_list_for_board(*, network: Network, filters: BoardFilters) -> QuerySet[
             needs = needs.filter(**{field: value})
     if filters.area:
         needs = needs.filter(area__icontains=filters.area)
-    return needs.annotate(urgency_rank=_urgency_rank()).order_by("urgency_rank", "created_at", "pk")
+    return by_priority(needs)
 
 
 def offer_list_for_board(*, network: Network, kind: str = "", area: str = "") -> QuerySet[Offer]:
@@ -114,12 +122,13 @@ class TriageQueue:
 
 
 def need_list_for_triage(*, network: Network) -> TriageQueue:
-    """What a coordinator should look at: new asks, needs waiting too long, claims running out."""
+    """What a coordinator should look at: new asks, needs waiting too long, claims running out.
+    Open needs come most urgent first, then longest waiting."""
     now = timezone.now()
     needs = Need.objects.filter(network=network).select_related("claimant")
     return TriageQueue(
-        new=list(needs.open().filter(created_at__gte=now - NEW_WITHIN).order_by("created_at")),
-        stale=list(needs.open().filter(created_at__lt=now - STALE_AFTER).order_by("created_at")),
+        new=list(by_priority(needs.open().filter(created_at__gte=now - NEW_WITHIN))),
+        stale=list(by_priority(needs.open().filter(created_at__lt=now - STALE_AFTER))),
         expiring=list(
             needs.filter(
                 status=Need.Status.CLAIMED, claim_expires_at__lt=now + EXPIRING_WITHIN

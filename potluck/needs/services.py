@@ -1,6 +1,7 @@
 """Writes for needs and claims: the ask → claim → deliver → close loop."""
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from potluck.needs.permissions import (
 )
 from potluck.networks.models import Network
 from potluck.networks.permissions import is_volunteer, role_in
+from potluck.volunteers.services import checkin_after_delivery
 
 NOT_ALLOWED = _("You are not allowed to do that.")
 NEED_NOT_OPEN = _("Someone else has already claimed this need, or it is no longer open.")
@@ -179,6 +181,12 @@ def need_mark_delivered(*, need: Need, by: User) -> Need:
     _end_claim(need, Claim.Outcome.DELIVERED, now)
     need.status, need.delivered_at = Need.Status.DELIVERED, now
     audit_record(actor=by, verb="need.delivered", target=need)
+    if need.claimant_id is not None:
+        # After commit, and robust: asking how the volunteer is must never undo a delivery.
+        ask = partial(
+            checkin_after_delivery, network_id=need.network_id, volunteer_id=need.claimant_id
+        )
+        transaction.on_commit(ask, robust=True)
     return need
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<str:token>/confirm/", status_views.status_confirm, name="confirm"),
     path("<str:token>/withdraw/", status_views.status_withdraw, name="withdraw"),
     path("<str:token>/language/", status_views.status_language, name="language"),
+    path("<str:token>/still-needed/", status_views.status_still_needed, name="still_needed"),
 ]

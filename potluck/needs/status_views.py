@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from potluck.core.errors import DomainError
 from potluck.core.http import Request
+from potluck.matching.follow_up import need_confirm_still_needed, still_needed_answered
 from potluck.needs import selectors, services
 from potluck.needs.forms import MessageForm
 from potluck.needs.models import Need
@@ -40,6 +41,10 @@ def status_detail(request: Request, token: str) -> HttpResponse:
             "message_form": MessageForm(),
             "messages_sent": need.notes.filter(kind="requester"),
             "language_choices": need.network.language_choices(),
+            # Potluck asked whether they still need help (see matching.follow_up).
+            "still_needed_question": need.status == Need.Status.OPEN
+            and need.still_needed_asked_at is not None
+            and not still_needed_answered(need=need),
         }
         response = render(request, "needs/status.html", context)
     return _no_store(response)
@@ -104,4 +109,14 @@ def status_language(request: Request, token: str) -> HttpResponse:
         token,
         lambda need: services.need_set_language(need=need, language=language),
         gettext_lazy("Language changed."),
+    )
+
+
+@require_POST
+def status_still_needed(request: Request, token: str) -> HttpResponse:
+    return _status_action(
+        request,
+        token,
+        lambda need: need_confirm_still_needed(need=need),
+        gettext_lazy("Thank you. Your request stays open, and we keep looking for someone."),
     )

@@ -58,6 +58,41 @@ class Network(BaseModel):
         default=settings.POTLUCK_DEFAULT_RETENTION_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
+    # Matching and volunteer care (potluck/matching, potluck/volunteers).
+    # {"Riverside": [51.5072, -0.1276], ...}: a point per neighbourhood, for travel distances.
+    area_locations: models.JSONField[Any, Any] = models.JSONField(
+        _("where each neighbourhood is"), default=dict, blank=True
+    )
+    dispatch_answer_hours = models.PositiveSmallIntegerField(
+        _("hours a volunteer has to accept a need sent to them"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+    )
+    auto_match_minutes = models.PositiveSmallIntegerField(
+        _("suggest matches automatically every so many minutes (0: never)"),
+        default=0,
+        validators=[MaxValueValidator(24 * 60)],
+    )
+    claim_reminder_hours = models.PositiveSmallIntegerField(
+        _("remind a volunteer this many hours before their claim runs out"),
+        default=6,
+        validators=[MaxValueValidator(72)],
+    )
+    still_needed_days = models.PositiveSmallIntegerField(
+        _("ask the person who asked whether they still need help after so many days"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+    )
+    checkin_after_deliveries = models.PositiveSmallIntegerField(
+        _("ask volunteers how they are after so many deliveries (0: never)"),
+        default=5,
+        validators=[MaxValueValidator(100)],
+    )
+    checkin_period_days = models.PositiveSmallIntegerField(
+        _("counting deliveries over so many days"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
 
     class Meta:
         ordering = ["name"]

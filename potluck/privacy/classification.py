@@ -34,9 +34,11 @@ class Keep(StrEnum):
     SOFTWARE = "part of the software; holds nothing about people"
     NETWORK = "kept while the network exists"
     ACCOUNT = "kept until the person deletes their account"
+    MEMBERSHIP = "kept while the person is in the network; deleted with the membership"
     NEED = "erased retention_days after the need closes"
     NEED_FACT = "kept without a person attached, for statistics; dates cut to the day"
     CONVERSATION = "deleted retention_days after the conversation or its offer ends"
+    MATCH_RUN = "deleted retention_days after the run, or with the need or the volunteer"
     OFFER = "erased retention_days after the offer closes, or when its author leaves"
     MEMBERSHIP_NOTE = "erased retention_days after the person is let in"
     INVITATION = "deleted retention_days after it expires or is revoked"
@@ -166,6 +168,13 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "claim_hours": Rule(P, Keep.NETWORK, "How long a claim lasts."),
         "is_listed": Rule(P, Keep.NETWORK, "Whether the home page lists it."),
         "retention_days": Rule(P, Keep.NETWORK, "Days personal details outlive a closed need."),
+        "area_locations": Rule(P, Keep.NETWORK, "A map point per neighbourhood, for distances."),
+        "dispatch_answer_hours": Rule(P, Keep.NETWORK, "Time to accept a need sent to you."),
+        "auto_match_minutes": Rule(P, Keep.NETWORK, "How often matches are suggested."),
+        "claim_reminder_hours": Rule(P, Keep.NETWORK, "When claims are reminded."),
+        "still_needed_days": Rule(P, Keep.NETWORK, "When requesters are asked 'still needed?'"),
+        "checkin_after_deliveries": Rule(P, Keep.NETWORK, "When volunteers are checked on."),
+        "checkin_period_days": Rule(P, Keep.NETWORK, "The period deliveries are counted in."),
     },
     "networks.Membership": {
         **_base(Keep.ACCOUNT),
@@ -186,6 +195,30 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "use_count": Rule(M, Keep.INVITATION, "How many did."),
         "revoked_at": Rule(M, Keep.INVITATION, "When a coordinator cancelled it."),
     },
+    "volunteers.VolunteerProfile": {
+        **_base(Keep.MEMBERSHIP),
+        "membership": Rule(M, Keep.MEMBERSHIP, "The membership it belongs to."),
+        "network": Rule(M, Keep.MEMBERSHIP, "Which network they volunteer in."),
+        "user": Rule(M, Keep.MEMBERSHIP, "Who."),
+        "categories": Rule(M, Keep.MEMBERSHIP, "Kinds of help they take on."),
+        "skills": Rule(M, Keep.MEMBERSHIP, "Short skill tags they typed, e.g. first aid."),
+        "languages": Rule(M, Keep.MEMBERSHIP, "Languages they speak."),
+        "areas": Rule(M, Keep.MEMBERSHIP, "Neighbourhoods they cover."),
+        "home_area": Rule(M, Keep.MEMBERSHIP, "Their home neighbourhood (never an address)."),
+        "radius_km": Rule(M, Keep.MEMBERSHIP, "How far from it they go."),
+        "travel": Rule(M, Keep.MEMBERSHIP, "On foot, by bike or by car."),
+        "slots": Rule(M, Keep.MEMBERSHIP, "Half-days of the week they are usually free."),
+        "weekly_cap": Rule(M, Keep.MEMBERSHIP, "Most tasks they take in a week."),
+        "paused_until": Rule(M, Keep.MEMBERSHIP, "Resting until then; never why."),
+    },
+    "volunteers.CheckIn": {
+        **_base(Keep.MEMBERSHIP),
+        "profile": Rule(M, Keep.MEMBERSHIP, "Whose check-in."),
+        "network": Rule(M, Keep.MEMBERSHIP, "Where."),
+        "deliveries": Rule(M, Keep.MEMBERSHIP, "Deliveries that prompted the question."),
+        "answer": Rule(M, Keep.MEMBERSHIP, "Fine, a break, or not yet; never any free text."),
+        "answered_at": Rule(M, Keep.MEMBERSHIP, "When they answered."),
+    },
     "needs.Need": {
         **_need_base(),
         "network": Rule(M, Keep.NEED_FACT, "Which network was asked."),
@@ -197,6 +230,10 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "contact_method": Rule(M, Keep.NEED_FACT, "Phone, SMS or email: the channel only."),
         "contact_value": Rule(S, Keep.NEED, "Their phone number or email; encrypted."),
         "contact_times": Rule(S, Keep.NEED, "When to reach them; encrypted."),
+        "needs_car": Rule(M, Keep.NEED_FACT, "Whether it takes a car."),
+        "any_language": Rule(M, Keep.NEED_FACT, "Whether any language will do."),
+        "slots": Rule(M, Keep.NEED_FACT, "Half-days of the week it can be done in."),
+        "still_needed_asked_at": Rule(M, Keep.NEED, "When they were asked if it's still needed."),
         "status": Rule(M, Keep.NEED_FACT, "Where it is in its life."),
         "status_token_hash": Rule(X, Keep.NEED, "Hash of the status link; random once erased."),
         "requester": Rule(S, Keep.NEED, "The account that asked, if they had one."),
@@ -214,6 +251,7 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "expires_at": Rule(M, Keep.NEED_FACT, "When the claim was due to run out."),
         "outcome": Rule(M, Keep.NEED_FACT, "Delivered, released, expired…"),
         "ended_at": Rule(M, Keep.NEED_FACT, "When the claim ended."),
+        "reminded_at": Rule(M, Keep.NEED, "When the volunteer was reminded it runs out."),
     },
     "needs.NeedNote": {
         **_base(Keep.NEED),
@@ -244,6 +282,38 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "match": Rule(M, Keep.CONVERSATION, "Which conversation."),
         "author": Rule(M, Keep.CONVERSATION, "Who wrote it."),
         "body": Rule(S, Keep.CONVERSATION, "The text; encrypted."),
+    },
+    "matching.MatchRun": {
+        **_base(Keep.MATCH_RUN),
+        "network": Rule(M, Keep.MATCH_RUN, "Where matches were suggested."),
+        "started_by": Rule(M, Keep.MATCH_RUN, "The coordinator who asked; empty if automatic."),
+        "kind": Rule(M, Keep.MATCH_RUN, "Asked for by a coordinator, or automatic."),
+        "needs_count": Rule(M, Keep.MATCH_RUN, "Open needs it looked at."),
+        "volunteers_count": Rule(M, Keep.MATCH_RUN, "Volunteers it looked at."),
+        "matched_count": Rule(M, Keep.MATCH_RUN, "Needs it found a volunteer for."),
+        "objective": Rule(M, Keep.MATCH_RUN, "The engine's total cost."),
+        "duration_ms": Rule(M, Keep.MATCH_RUN, "How long the engine took."),
+        "unmatched": Rule(M, Keep.MATCH_RUN, "Need numbers left unmatched, with a reason code."),
+    },
+    "matching.Suggestion": {
+        **_base(Keep.MATCH_RUN),
+        "run": Rule(M, Keep.MATCH_RUN, "Which run suggested it."),
+        "need": Rule(M, Keep.MATCH_RUN, "Which need."),
+        "volunteer": Rule(M, Keep.MATCH_RUN, "Who was suggested."),
+        "rank": Rule(M, Keep.MATCH_RUN, "0 for the engine's pick, then alternatives."),
+        "cost": Rule(M, Keep.MATCH_RUN, "Travel and load cost the engine counted."),
+        "distance_km": Rule(M, Keep.MATCH_RUN, "Distance between neighbourhoods, if known."),
+        "reasons": Rule(M, Keep.MATCH_RUN, "Why they fit, as short codes; never free text."),
+    },
+    "matching.Dispatch": {
+        **_base(Keep.NEED),
+        "network": Rule(M, Keep.NEED, "Where."),
+        "need": Rule(M, Keep.NEED, "Which need a volunteer was asked to take on."),
+        "volunteer": Rule(M, Keep.NEED, "Who was asked; deleted with their account."),
+        "dispatched_by": Rule(M, Keep.NEED, "The coordinator who asked; cleared if they leave."),
+        "status": Rule(M, Keep.NEED, "Waiting, accepted, declined, expired or cancelled."),
+        "expires_at": Rule(M, Keep.NEED, "When an answer was due."),
+        "answered_at": Rule(M, Keep.NEED, "When they answered."),
     },
     "auth.Permission": {
         **_SOFTWARE,

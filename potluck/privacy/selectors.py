@@ -19,6 +19,7 @@ from potluck.accounts.models import User
 from potluck.needs.models import Match, NeedNote
 from potluck.networks.models import Network
 from potluck.privacy.classification import REGISTRY, Level, model_fields, stored_models
+from potluck.volunteers.models import CheckIn
 
 EXPORT_FORMAT = "potluck-export/1"
 YOU, SOMEONE_ELSE = "you", "another person"
@@ -36,6 +37,11 @@ SECTION_NAMES = {
     "accounts.LoginVerification.user": "login_confirmations",
     "otp_totp.TOTPDevice.user": "two_factor_apps",
     "otp_static.StaticDevice.user": "backup_code_sets",
+    "volunteers.VolunteerProfile.user": "volunteer_profiles",
+    "matching.Dispatch.volunteer": "needs_sent_to_you",
+    "matching.Dispatch.dispatched_by": "needs_you_sent",
+    "matching.Suggestion.volunteer": "suggestions_of_you",
+    "matching.MatchRun.started_by": "matching_runs_started",
 }
 # Links that are exported some other way, or that hold nothing about the person.
 NOT_EXPORTED = {
@@ -116,5 +122,7 @@ def account_data(*, user: User) -> dict[str, Any]:
     for need in data.get("needs_asked", []):
         messages = NeedNote.objects.filter(need_id=need["id"], kind=NeedNote.Kind.REQUESTER)
         need["messages_sent"] = _rows(messages, user)
+    for profile in data.get("volunteer_profiles", []):
+        profile["check_ins"] = _rows(CheckIn.objects.filter(profile_id=profile["id"]), user)
     data["conversations"] = _conversations(user)
     return data

@@ -24,6 +24,7 @@ from potluck.accounts.models import ApiToken, LoginVerification, User
 from potluck.core.audit import audit_record
 from potluck.core.errors import DomainError
 from potluck.core.models import AuditEvent
+from potluck.matching.models import Dispatch, MatchRun, Suggestion
 from potluck.needs import services as need_services
 from potluck.needs.models import Claim, Match, MatchMessage, Need, NeedNote, Offer, new_status_token
 from potluck.networks.models import Invitation, Membership, Network, Role
@@ -106,6 +107,7 @@ def _need_erase(need_id: int, *, now: datetime, due: Q) -> bool:
                 entered_by=None,
                 claimant=None,
                 claim_expires_at=None,
+                still_needed_asked_at=None,
                 # Nobody holds the token of this hash, so the old status link stops working.
                 status_token_hash=new_status_token()[1],
                 created_at=TruncDay("created_at"),
@@ -118,12 +120,16 @@ def _need_erase(need_id: int, *, now: datetime, due: Q) -> bool:
         if not won:
             return False
         NeedNote.objects.filter(need_id=need_id).delete()
+        # Who was suggested for it or asked to take it on goes with the need's details.
+        Suggestion.objects.filter(need_id=need_id).delete()
+        Dispatch.objects.filter(need_id=need_id).delete()
         Claim.objects.filter(need_id=need_id).update(
             volunteer=None,
             created_at=TruncDay("created_at"),
             updated_at=TruncDay("updated_at"),
             expires_at=TruncDay("expires_at"),
             ended_at=TruncDay("ended_at"),
+            reminded_at=None,
         )
         need_type = ContentType.objects.get_for_model(Need)
         _audit_anonymise(AuditEvent.objects.filter(target_type=need_type, target_id=need_id))
@@ -172,6 +178,16 @@ def conversations_delete_expired(*, now: datetime, batch_size: int = BATCH_SIZE)
         )
         for pks in _batches(due, batch_size):
             count += _delete_batch(due.filter(pk__in=pks), Match)
+    return count
+
+
+def match_runs_delete_expired(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Delete matching runs, with their suggestions, made over retention_days ago."""
+    count = 0
+    for length, cutoff in _per_retention(now):
+        due = MatchRun.objects.filter(network__retention_days=length, created_at__lt=cutoff)
+        for pks in _batches(due, batch_size):
+            count += _delete_batch(due.filter(pk__in=pks), MatchRun)
     return count
 
 
@@ -280,6 +296,7 @@ def retention_enforce(
         "offers": offers_erase_expired(now=now, batch_size=batch_size),
         "membership_notes": membership_notes_erase_expired(now=now, batch_size=batch_size),
         "invitations": invitations_delete_expired(now=now, batch_size=batch_size),
+        "match_runs": match_runs_delete_expired(now=now, batch_size=batch_size),
         "audit_events": audit_data_scrub_expired(now=now, batch_size=batch_size),
         "api_tokens": api_tokens_delete_revoked(now=now),
         "login_verifications": login_verifications_delete_expired(now=now),

@@ -32,11 +32,13 @@ from potluck.accounts.services import _link_create, api_token_create
 from potluck.accounts.tests.factories import PASSWORD, UserFactory
 from potluck.accounts.twofactor import setup_key_sign, two_factor_begin, two_factor_enabled
 from potluck.conftest import with_two_factor
+from potluck.matching.models import Dispatch
 from potluck.needs.models import Match, Need, NeedNote, Offer, new_status_token
 from potluck.needs.tests.factories import ClaimFactory, MatchFactory, NeedFactory, OfferFactory
 from potluck.networks.models import Invitation, Membership, Network, Role
 from potluck.networks.selectors import ELEVATED_ROLES
 from potluck.networks.tests.factories import InvitationFactory, MembershipFactory, NetworkFactory
+from potluck.volunteers.models import CheckIn, VolunteerProfile
 
 GET, POST = ("GET",), ("POST",)
 GET_POST = ("GET", "POST")
@@ -63,6 +65,7 @@ class Target(StrEnum):
     RESET_LINK = "reset_link"  # a password reset link
     LOGIN_LINK = "login_link"  # a link that proves an email address or phone number
     API_PATH = "api_path"  # any address under /api/v1/ that no operation matches
+    DISPATCH = "dispatch"  # a need sent to a volunteer to accept or decline, by id
 
 
 # Targets that live inside a network; the others are the same wherever one comes from.
@@ -76,6 +79,7 @@ NETWORK_TARGETS = frozenset(
         Target.INVITATION,
         Target.INVITE_LINK,
         Target.STATUS_LINK,
+        Target.DISPATCH,
     }
 )
 
@@ -177,12 +181,36 @@ CATALOGUE: tuple[Route, ...] = (
     Route("needs:offer_close", "n/<slug:slug>/offers/<int:offer_id>/close/", POST, Target.OFFER),
     Route("needs:match_detail", "n/<slug:slug>/matches/<int:match_id>/", GET_POST, Target.MATCH),
     Route("needs:match_close", "n/<slug:slug>/matches/<int:match_id>/close/", POST, Target.MATCH),
+    # volunteers: their profile, resting, check-ins; the coordinators' workload view
+    Route("volunteers:profile", "n/<slug:slug>/volunteer/", GET_POST, Target.NETWORK),
+    Route("volunteers:pause", "n/<slug:slug>/volunteer/pause/", POST, Target.NETWORK),
+    Route("volunteers:resume", "n/<slug:slug>/volunteer/resume/", POST, Target.NETWORK),
+    Route("volunteers:checkin", "n/<slug:slug>/volunteer/checkin/", POST, Target.NETWORK),
+    Route("volunteers:workload", "n/<slug:slug>/volunteers/", GET, Target.NETWORK),
+    # matching: suggesting and dispatching, and a volunteer's tasks
+    Route("matching:review", "n/<slug:slug>/matching/", GET, Target.NETWORK),
+    Route("matching:suggest", "n/<slug:slug>/matching/suggest/", POST, Target.NETWORK),
+    Route("matching:dispatch", "n/<slug:slug>/matching/dispatch/", POST, Target.NETWORK),
+    Route("matching:my_tasks", "n/<slug:slug>/my-tasks/", GET, Target.NETWORK),
+    Route(
+        "matching:accept",
+        "n/<slug:slug>/my-tasks/<int:dispatch_id>/accept/",
+        POST,
+        Target.DISPATCH,
+    ),
+    Route(
+        "matching:decline",
+        "n/<slug:slug>/my-tasks/<int:dispatch_id>/decline/",
+        POST,
+        Target.DISPATCH,
+    ),
     # the requester's status page
     Route("status:detail", "s/<str:token>/", GET, Target.STATUS_LINK),
     Route("status:message", "s/<str:token>/message/", POST, Target.STATUS_LINK),
     Route("status:confirm", "s/<str:token>/confirm/", POST, Target.STATUS_LINK),
     Route("status:withdraw", "s/<str:token>/withdraw/", POST, Target.STATUS_LINK),
     Route("status:language", "s/<str:token>/language/", POST, Target.STATUS_LINK),
+    Route("status:still_needed", "s/<str:token>/still-needed/", POST, Target.STATUS_LINK),
     # the JSON API
     Route("api:api-root", "api/v1/", GET, Target.SITE),
     Route("api:openapi-json", "api/v1/openapi.json", GET, Target.SITE),
@@ -303,6 +331,7 @@ class Side:
     match: Match  # the volunteer answering the member's offer
     invitation: Invitation
     waiting: Membership  # the pending person's request to join
+    dispatch: Dispatch | None = None  # an open need sent to the helper, waiting for an answer
 
     def need(self, status: str) -> Need:
         need = self.links[status].need
@@ -363,6 +392,34 @@ def make_need(
     return StatusLink(token, need)
 
 
+# States of a person's own volunteer profile, for routes that act on it (Target.NETWORK).
+VOLUNTEER_STATES = frozenset({"paused", "asked"})
+
+
+def make_volunteer_state(*, network: Network, user: User, state: str) -> Network:
+    """Give `user` a volunteer profile in `network` that is paused, or has a check-in waiting."""
+    membership = Membership.objects.get(network=network, user=user)
+    profile = VolunteerProfile.objects.create(membership=membership, network=network, user=user)
+    if state == "paused":
+        profile.paused_until = timezone.now() + timedelta(days=3)
+        profile.save(update_fields=["paused_until"])
+    else:
+        CheckIn.objects.create(profile=profile, network=network, deliveries=5)
+    return network
+
+
+def make_dispatch(*, network: Network, volunteer: User) -> Dispatch:
+    """An open need sent to `volunteer`, waiting for their answer."""
+    need = make_need(network=network).need
+    assert need is not None
+    return Dispatch.objects.create(
+        network=network,
+        need=need,
+        volunteer=volunteer,
+        expires_at=timezone.now() + timedelta(hours=network.dispatch_answer_hours),
+    )
+
+
 def make_offer(*, network: Network, author: User) -> Offer:
     return OfferFactory.create(network=network, author=author)
 
@@ -391,6 +448,15 @@ def _side(label: str) -> Side:
         )
     }
     offer = make_offer(network=network, author=people[Role.MEMBER])
+    # The helper volunteers for anything, anywhere, so a coordinator may dispatch to them.
+    VolunteerProfile.objects.create(
+        membership=Membership.objects.get(network=network, user=helper),
+        network=network,
+        user=helper,
+        categories=list(network.categories),
+        languages=list(network.languages),
+        weekly_cap=21,
+    )
     return Side(
         network=network,
         people=people,
@@ -401,6 +467,7 @@ def _side(label: str) -> Side:
             network=network, created_by=people[Role.COORDINATOR], max_uses=5
         ),
         waiting=waiting,
+        dispatch=make_dispatch(network=network, volunteer=helper),
     )
 
 
@@ -448,7 +515,14 @@ def url_of(route: Route, obj: Any) -> str:
             return reverse(route.name, kwargs={"need_id": obj.pk})
         case Target.OFFER if api:
             return reverse(route.name, kwargs={"offer_id": obj.pk})
-        case Target.NEED | Target.OFFER | Target.MATCH | Target.MEMBERSHIP | Target.INVITATION:
+        case (
+            Target.NEED
+            | Target.OFFER
+            | Target.MATCH
+            | Target.MEMBERSHIP
+            | Target.INVITATION
+            | Target.DISPATCH
+        ):
             return reverse(route.name, args=[obj.network.slug, obj.pk])
         case Target.INVITE_LINK | Target.STATUS_LINK | Target.LOGIN_LINK:
             return reverse(route.name, args=[obj.token])
@@ -522,6 +596,19 @@ BODIES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "needs:offer_new": lambda _obj: {"kind": "rides", "title": "Rides on Sundays"},
     "needs:offer_detail": lambda _obj: {"body": "I could use a ride on Sunday."},
     "needs:match_detail": lambda _obj: {"body": "See you at five."},
+    "volunteers:profile": lambda network: {
+        "categories": network.categories[:2],
+        "skills": "first aid, cooking",
+        "languages": network.languages[:1],
+        "where": "areas",
+        "areas": network.areas[:1],
+        "travel": "bike",
+        "slots": ["mon-am", "sat-pm"],
+        "weekly_cap": "3",
+    },
+    "volunteers:pause": lambda _obj: {"week": "1"},
+    "volunteers:checkin": lambda _obj: {"answer": "break"},
+    "matching:dispatch": lambda network: _dispatch_form(network),
     "status:message": lambda _obj: {"body": "Thank you, evenings are best."},
     "status:language": lambda _obj: {"language": "es"},
     "api:create_need": lambda network: {**_ask(network), "network": network.slug},
@@ -534,6 +621,18 @@ BODIES: dict[str, Callable[[Any], dict[str, Any]]] = {
     },
     "api:respond_to_offer": lambda _obj: {"message": "I could use a ride on Sunday."},
 }
+
+
+def _dispatch_form(network: Network) -> dict[str, Any]:
+    """The review form with one row ticked: the open need nobody was asked to take yet, sent
+    to the network's helper (the one volunteer with a profile)."""
+    waiting = Dispatch.objects.filter(status=Dispatch.Status.PENDING).values("need_id")
+    need = Need.objects.filter(network=network, status=Need.Status.OPEN).exclude(pk__in=waiting)
+    first = need.order_by("pk").first()
+    profile = VolunteerProfile.objects.filter(network=network).order_by("pk").first()
+    if first is None or profile is None:
+        return {}
+    return {"include": [first.pk], f"volunteer-{first.pk}": profile.user_id}
 
 
 def body_for(route: Route, obj: Any, sender: User | None = None) -> dict[str, Any]:

@@ -22,7 +22,9 @@ Coordinators, treasurers and admins have two-factor on and their session verifie
 
 Whose object: "-" someone else's (or nobody's), "own" their API token, "claimant" they hold
 the need's claim, "author" they wrote the offer, "responder" they answered the offer,
-"offerer" they wrote the offer the conversation is about, "self" their own membership.
+"offerer" they wrote the offer the conversation is about, "self" their own membership (or
+their own volunteer profile: "paused" resting, "asked" with a check-in question waiting),
+"recipient" the need was sent to them to accept or decline (a dispatch).
 
 In another network everyone is a stranger: each role gets the stranger column there, even
 for things that are theirs (a former member still named as a claimant sees nothing). Links
@@ -55,6 +57,7 @@ from potluck.core.tests.routes import (
     CATALOGUE,
     NETWORK_TARGETS,
     ROUTES,
+    VOLUNTEER_STATES,
     LoginLink,
     Route,
     Side,
@@ -63,10 +66,12 @@ from potluck.core.tests.routes import (
     World,
     body_for,
     invalid_reset_link,
+    make_dispatch,
     make_login_link,
     make_match,
     make_need,
     make_offer,
+    make_volunteer_state,
     resolver_routes,
     url_of,
 )
@@ -178,6 +183,24 @@ needs:match_close               POST   open      -         L    .    .    .    .
 needs:match_close               POST   open      responder -    .    .    Y    Y    Y    Y    Y
 needs:match_close               POST   open      offerer   -    .    .    Y    Y    Y    Y    Y
 
+volunteers:profile              GET    -         -         L    .    .    .    Y    Y    Y    Y
+volunteers:profile              POST   -         -         L    .    .    .    Y    Y    Y    Y
+volunteers:pause                POST   -         -         L    .    .    .    Y    Y    Y    Y
+volunteers:resume               POST   -         -         L    .    .    .    x    x    x    x
+volunteers:resume               POST   paused    self      -    -    .    .    Y    Y    Y    Y
+volunteers:checkin              POST   -         -         L    .    .    .    x    x    x    x
+volunteers:checkin              POST   asked     self      -    -    .    .    Y    Y    Y    Y
+volunteers:workload             GET    -         -         L    .    .    .    .    Y    .    Y
+
+matching:review                 GET    -         -         L    .    .    .    .    Y    .    Y
+matching:suggest                POST   -         -         L    .    .    .    .    Y    .    Y
+matching:dispatch               POST   -         -         L    .    .    .    .    Y    .    Y
+matching:my_tasks               GET    -         -         L    .    .    .    Y    Y    Y    Y
+matching:accept                 POST   pending   -         L    .    .    .    .    .    .    .
+matching:accept                 POST   pending   recipient -    .    .    .    Y    Y    Y    Y
+matching:decline                POST   pending   -         L    .    .    .    .    .    .    .
+matching:decline                POST   pending   recipient -    .    .    .    Y    Y    Y    Y
+
 status:detail                   GET    open      -         C    C    C    C    C    C    C    C
 status:detail                   GET    unknown   -         .    .    .    .    .    .    .    .
 status:message                  POST   open      -         Y    Y    Y    Y    Y    Y    Y    Y
@@ -185,6 +208,9 @@ status:confirm                  POST   delivered -         Y    Y    Y    Y    Y
 status:confirm                  POST   unknown   -         .    .    .    .    .    .    .    .
 status:withdraw                 POST   open      -         Y    Y    Y    Y    Y    Y    Y    Y
 status:language                 POST   open      -         Y    Y    Y    Y    Y    Y    Y    Y
+status:still_needed             POST   open      -         Y    Y    Y    Y    Y    Y    Y    Y
+status:still_needed             POST   closed    -         x    x    x    x    x    x    x    x
+status:still_needed             POST   unknown   -         .    .    .    .    .    .    .    .
 
 api:api-root                    GET    -         -         .    .    .    .    .    .    .    .
 api:openapi-json                GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
@@ -426,6 +452,9 @@ def make_target(line: Line, side: Side, *, owner: User | None) -> Any:
     match line.route.target:
         case Target.SITE:
             return None
+        case Target.NETWORK if state in VOLUNTEER_STATES:
+            assert owner is not None
+            return make_volunteer_state(network=network, user=owner, state=state)
         case Target.NETWORK:
             return Network(slug="no-such-network") if state == "unknown" else network
         case Target.NEED:
@@ -462,6 +491,8 @@ def make_target(line: Line, side: Side, *, owner: User | None) -> Any:
             return make_login_link()
         case Target.API_PATH:
             return "no/such/operation"
+        case Target.DISPATCH:
+            return make_dispatch(network=network, volunteer=owner or helper)
     raise AssertionError(f"no target for {line}")
 
 
@@ -483,7 +514,14 @@ NAMED_IN_A_NETWORK = [
     for route in CATALOGUE
     if not route.is_api
     and route.target
-    in (Target.NEED, Target.OFFER, Target.MATCH, Target.MEMBERSHIP, Target.INVITATION)
+    in (
+        Target.NEED,
+        Target.OFFER,
+        Target.MATCH,
+        Target.MEMBERSHIP,
+        Target.INVITATION,
+        Target.DISPATCH,
+    )
 ]
 
 
@@ -499,6 +537,7 @@ def test_a_networks_address_does_not_reach_another_networks_objects(world: World
         Target.MATCH: make_match(offer=world.b.offer, responder=user),
         Target.MEMBERSHIP: world.b.waiting,
         Target.INVITATION: world.b.invitation,
+        Target.DISPATCH: make_dispatch(network=world.b.network, volunteer=user),
     }
     browser = html_client(user)
     failures = []

@@ -90,6 +90,8 @@ def _objects(world: World, side: Side, target: Target) -> Iterator[Any]:
             yield world.signup
         case Target.API_PATH:
             yield "no/such/operation"
+        case Target.DISPATCH:
+            yield side.dispatch
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,8 @@ from potluck.needs.models import Claim, Need
 from potluck.networks import services as network_services
 from potluck.networks.models import Network, Role
 from potluck.networks.permissions import ELEVATED_ROLES
+from potluck.volunteers import services as volunteer_services
+from potluck.volunteers.models import VolunteerProfile
 
 # Public on purpose: these accounts exist only on development installs.
 DEMO_PASSWORD = "potluck-demo"  # noqa: S105
@@ -275,6 +277,55 @@ RIVERSIDE_OFFERS = [
 ]
 
 
+# A map point (latitude, longitude) per Riverside neighbourhood, a few km apart, so matching
+# can tell near from far.
+RIVERSIDE_LOCATIONS = {
+    "Riverside": [51.5072, -0.1276],
+    "Eastgate": [51.5120, -0.0880],
+    "Old Mill": [51.4890, -0.1500],
+    "Northside": [51.5340, -0.1200],
+}
+WEEKDAY_EVENINGS = ["mon-pm", "tue-pm", "wed-pm", "thu-pm", "fri-pm"]
+WEEKENDS = ["sat-am", "sat-pm", "sun-am", "sun-pm"]
+# What each Riverside volunteer (and the coordinator, who also delivers) can do.
+VOLUNTEER_PROFILES: dict[str, dict[str, Any]] = {
+    "volunteer1": {
+        "categories": ["groceries", "rides", "benefits", "check_in", "errands"],
+        "skills": ["driving", "forms"],
+        "languages": ["en"],
+        "areas": ["Riverside", "Eastgate", "Northside"],
+        "travel": "car",
+        "slots": ["mon-am", "tue-am", "wed-am", "thu-am", "fri-am"],
+        "weekly_cap": 4,
+    },
+    "volunteer2": {
+        "categories": ["meals", "translation", "childcare", "benefits", "groceries"],
+        "skills": ["cooking", "interpreting"],
+        "languages": ["en", "es"],
+        "home_area": "Old Mill",
+        "radius_km": 5,
+        "travel": "bike",
+        "slots": WEEKDAY_EVENINGS + WEEKENDS,
+        "weekly_cap": 3,
+    },
+    "volunteer3": {
+        "categories": ["prescriptions", "groceries", "translation", "check_in", "other"],
+        "skills": ["first aid", "basic repairs"],
+        "languages": ["en", "es"],
+        "areas": ["Old Mill", "Riverside"],
+        "travel": "foot",
+        "slots": WEEKENDS,
+        "weekly_cap": 2,
+    },
+    "coordinator": {
+        "categories": ["rides", "housing", "errands", "money"],
+        "languages": ["en"],
+        "travel": "car",
+        "weekly_cap": 2,
+    },
+}
+
+
 class Command(BaseCommand):
     help = "Create demo networks, people, needs and offers (idempotent) and print the logins."
 
@@ -292,7 +343,7 @@ class Command(BaseCommand):
                 "install (POTLUCK_DEBUG=1), or pass --force."
             )
         with transaction.atomic():
-            created = [seed_riverside(), seed_eastgate()]
+            created = [seed_riverside(), seed_eastgate(), seed_volunteer_profiles()]
         if any(created):
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         else:
@@ -437,6 +488,26 @@ def seed_offers(*, network: Network, people: dict[str, User]) -> None:
         author=people["volunteer1"],
         body="Yes, happy to. I'll pick you up at 8:30 at the corner of Oak and 5th.",
     )
+
+
+def seed_volunteer_profiles() -> bool:
+    """Riverside's map points and its volunteers' profiles, where missing (an install that had
+    the demo before profiles existed gets them too). False if nothing was missing."""
+    network = Network.objects.filter(slug="riverside").first()
+    if network is None:
+        return False
+    changed = False
+    if not network.area_locations:
+        network.area_locations = RIVERSIDE_LOCATIONS
+        network.save(update_fields=["area_locations", "updated_at"])
+        changed = True
+    for key, profile in VOLUNTEER_PROFILES.items():
+        user = User.objects.with_email(f"{key}@demo.potluck.local").first()
+        if user is None or VolunteerProfile.objects.filter(network=network, user=user).exists():
+            continue
+        volunteer_services.volunteer_profile_save(user=user, network=network, **profile)
+        changed = True
+    return changed
 
 
 def seed_eastgate() -> bool:
