@@ -29,7 +29,7 @@ urlpatterns = [
     path("2fa/off/", twofactor_views.two_factor_off, name="two_factor_off"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             form_class=PasswordResetForm,
             template_name="accounts/password_reset.html",
             email_template_name="accounts/password_reset_email.txt",

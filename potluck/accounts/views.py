@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -208,3 +209,14 @@ def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error))
     return redirect("accounts:account")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form (the same answer whether or not the address has an account),
+    rate-limited per address like the other public forms, since every send is an email."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if not throttle.public_form_allowed(request=self.request, form="password-reset"):
+            form.add_error(None, str(throttle.TOO_MANY_SUBMISSIONS))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)

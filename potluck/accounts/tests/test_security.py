@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from potluck.accounts import throttle
 from potluck.accounts.forms import NO_SMS
@@ -342,3 +343,15 @@ def test_without_an_sms_provider_phone_sign_ups_ask_for_an_email_instead(client,
     assert response.context["form"].errors["login"] == [str(NO_SMS)]
     assert not User.objects.exists()
     assert sign_up(client, 2).status_code == 302  # an email address still works
+
+
+def test_password_reset_is_rate_limited_per_address(client, user_factory, settings):
+    settings.POTLUCK_PUBLIC_FORM_LIMIT = 3
+    user = user_factory()
+    url = reverse("accounts:password_reset")
+    answers = [client.post(url, {"email": user.email}).status_code for _ in range(4)]
+    assert answers == [302, 302, 302, 429]
+    assert len(mail.outbox) == 3
+    refused = client.post(url, {"email": "someone-else@example.org"})
+    assert refused.status_code == 429
+    assert escape(str(throttle.TOO_MANY_SUBMISSIONS)) in refused.content.decode()
