@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "potluck.needs",
     "potluck.volunteers",
     "potluck.matching",
+    "potluck.ledger",
     "potluck.api",
     "potluck.privacy",
     "django.contrib.auth",

@@ -12,6 +12,8 @@ urlpatterns = [
     path("n/", include("potluck.needs.urls")),
     path("n/", include("potluck.volunteers.urls")),
     path("n/", include("potluck.matching.urls")),
+    path("n/", include("potluck.ledger.urls")),
     path("s/", include("potluck.needs.status_urls")),
+    path("s/", include("potluck.ledger.status_urls")),
     path("api/v1/", api.urls),
 ]

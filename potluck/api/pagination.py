@@ -1,12 +1,12 @@
 """Keyset pagination with opaque, signed cursors: stable while new rows keep arriving."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from potluck.core.errors import DomainError
@@ -61,10 +61,23 @@ def _after(keys: list[tuple[str, bool]], values: list[Any]) -> Q:
 
 
 def _encode(values: list[Any], *, salt: str) -> str:
-    plain = [
-        {"dt": value.isoformat()} if isinstance(value, datetime) else value for value in values
-    ]
-    return signing.dumps(plain, salt=salt, compress=True)
+    return signing.dumps([_plain(value) for value in values], salt=salt, compress=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return value
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict) and "dt" in value:
+        return parse_datetime(value["dt"])
+    if isinstance(value, dict) and "d" in value:
+        return parse_date(value["d"])
+    return value
 
 
 def _decode(cursor: str, *, salt: str, size: int) -> list[Any]:
@@ -74,4 +87,7 @@ def _decode(cursor: str, *, salt: str, size: int) -> list[Any]:
         raise DomainError(INVALID_CURSOR, code="invalid_cursor") from error
     if not isinstance(plain, list) or len(plain) != size:
         raise DomainError(INVALID_CURSOR, code="invalid_cursor")
-    return [parse_datetime(value["dt"]) if isinstance(value, dict) else value for value in plain]
+    try:
+        return [_typed(value) for value in plain]
+    except (TypeError, ValueError) as error:
+        raise DomainError(INVALID_CURSOR, code="invalid_cursor") from error

@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Router
 from potluck.api.auth import TokenAuth
 from potluck.api.errors import install_error_handlers
 from potluck.api.parser import JsonObjectParser
+from potluck.ledger.api import router as ledger_router
 from potluck.needs.api import router as needs_router
 
 api = NinjaAPI(
@@ -21,6 +22,7 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("", needs_router)
+api.add_router("", ledger_router)
 
 # Last, so it only catches addresses no operation matched: they get the JSON 404 too.
 fallback = Router()

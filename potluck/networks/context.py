@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from potluck.networks.models import Network
+from potluck.networks.models import Network, Role
 from potluck.networks.permissions import COORDINATOR_ROLES, VOLUNTEER_ROLES, role_in
 
 
@@ -14,4 +14,6 @@ def network_context(*, user: Any, network: Network) -> dict[str, Any]:
         "is_member": role is not None,
         "is_volunteer": role in VOLUNTEER_ROLES,
         "is_coordinator": role in COORDINATOR_ROLES,
+        # Treasurers and admins keep the books (potluck.ledger.permissions.MONEY_ROLES).
+        "is_treasurer": role in (Role.TREASURER, Role.ADMIN),
     }

@@ -42,6 +42,11 @@ SECTION_NAMES = {
     "matching.Dispatch.dispatched_by": "needs_you_sent",
     "matching.Suggestion.volunteer": "suggestions_of_you",
     "matching.MatchRun.started_by": "matching_runs_started",
+    "ledger.Disbursement.recipient": "money_asked_for",
+    "ledger.Approval.treasurer": "money_approved",
+    "ledger.Pledge.donor": "pledges_made",
+    "ledger.LedgerTransaction.created_by": "ledger_transactions_recorded",
+    "ledger.Campaign.created_by": "campaigns_started",
 }
 # Links that are exported some other way, or that hold nothing about the person.
 NOT_EXPORTED = {
@@ -49,6 +54,15 @@ NOT_EXPORTED = {
     "needs.Need.entered_by": "a need written down for a caller is the caller's, not theirs",
     "needs.Match.responder": "in the conversations section",
     "needs.MatchMessage.author": "in the conversations section",
+    "ledger.Disbursement.requested_by": (
+        "their own requests are in the recipient section; one made for a need is its person's"
+    ),
+    "ledger.Donation.recorded_by": "the network's books; they name donors, not the treasurer",
+    "ledger.DonationImport.uploaded_by": "a bank export names donors, not the treasurer",
+}
+# Fields of exported rows that are someone else's details, not the person's.
+FIELDS_NOT_EXPORTED = {
+    "ledger.Pledge.payout_handle": "how the person paid asked to be paid, not the donor's",
 }
 
 
@@ -81,11 +95,14 @@ def _value(field: models.Field, obj: models.Model, user: User) -> Any:  # type: 
 
 def export_row(obj: models.Model, *, user: User) -> dict[str, Any]:
     """Every classified, non-secret field of `obj`; unclassified fields count as secret."""
-    rules = REGISTRY.get(obj._meta.label, {})
+    label = obj._meta.label
+    rules = REGISTRY.get(label, {})
     return {
         field.name: _value(field, obj, user)
         for field in model_fields(obj._meta.model)
-        if field.name in rules and rules[field.name].level != Level.SECRET
+        if field.name in rules
+        and rules[field.name].level != Level.SECRET
+        and f"{label}.{field.name}" not in FIELDS_NOT_EXPORTED
     }
 
 

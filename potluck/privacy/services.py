@@ -21,9 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
 from potluck.accounts.models import ApiToken, LoginVerification, User
+from potluck.api.idempotency import idempotency_keys_delete_expired
 from potluck.core.audit import audit_record
 from potluck.core.errors import DomainError
 from potluck.core.models import AuditEvent
+from potluck.ledger.models import Disbursement, Donation, DonationImport, Pledge, Receipt
 from potluck.matching.models import Dispatch, MatchRun, Suggestion
 from potluck.needs import services as need_services
 from potluck.needs.models import Claim, Match, MatchMessage, Need, NeedNote, Offer, new_status_token
@@ -41,6 +43,9 @@ LAST_ADMIN = _(
 # only for retention_days). A test fails when code records a key that is in neither set.
 AUDIT_DATA_KEPT = frozenset(
     {"intake", "outcome", "from", "to", "role", "invitation", "match", "field", "ended"}
+    # money: amounts, funds, ledger transactions and approval counts; never a name or handle
+    | {"amount", "fund", "source", "kind", "approvals_needed", "approval", "of", "transaction"}
+    | {"changed", "rows", "imported", "skipped", "total"}
 )
 AUDIT_DATA_PEOPLE = frozenset({"volunteer"})
 # Set in AuditEvent.data["actor"] when the actor is detached, so pages can still say who.
@@ -244,6 +249,48 @@ def invitations_delete_expired(*, now: datetime, batch_size: int = BATCH_SIZE) -
     return count
 
 
+# Donor names help treasurers thank people and answer "did my gift arrive?" for a year.
+DONOR_NAME_DAYS = 365
+# An uploaded bank export nobody imported or discarded: its rows name donors.
+IMPORT_PREVIEW_HOURS = 24
+
+
+def money_details_erase_expired(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Blank what people told the treasurers (notes, payout handles, reasons, receipts) once a
+    request or pledge has been settled for retention_days; donor names after a year; delete
+    bank exports left in preview for a day. Amounts, dates and categories stay in the books."""
+    count = 0
+    for length, cutoff in _per_retention(now):
+        still = Q(status__in=SETTLED_REQUESTS, updated_at__lt=cutoff)
+        settled = Disbursement.objects.filter(still, network__retention_days=length)
+        for field in ("purpose", "payout_handle", "refusal_reason"):
+            count += _blank_batches(settled, field, still, batch_size)
+        receipts = Receipt.objects.filter(disbursement__in=settled)
+        for pks in _batches(receipts, batch_size):
+            count += _delete_batch(receipts.filter(pk__in=pks), Receipt)
+        still = Q(status__in=SETTLED_PLEDGES, updated_at__lt=cutoff)
+        pledges = Pledge.objects.filter(still, network__retention_days=length)
+        count += _blank_batches(pledges, "payout_handle", still, batch_size)
+    old = Q(received_on__lte=(now - timedelta(days=DONOR_NAME_DAYS)).date())
+    count += _blank_batches(Donation.objects.filter(old), "donor_name", old, batch_size)
+    abandoned = DonationImport.objects.filter(
+        status=DonationImport.Status.PREVIEW,
+        created_at__lt=now - timedelta(hours=IMPORT_PREVIEW_HOURS),
+    )
+    for pks in _batches(abandoned, batch_size):
+        count += _delete_batch(abandoned.filter(pk__in=pks), DonationImport)
+    return count
+
+
+SETTLED_REQUESTS = (
+    Disbursement.Status.PAID,
+    Disbursement.Status.REFUSED,
+    Disbursement.Status.CANCELLED,
+    Disbursement.Status.REVERSED,
+)
+SETTLED_PLEDGES = (Pledge.Status.CONFIRMED, Pledge.Status.EXPIRED, Pledge.Status.CANCELLED)
+
+
 def audit_data_scrub_expired(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     """Remove people's ids from audit events older than their network's retention_days."""
     people = list(AUDIT_DATA_PEOPLE)
@@ -298,6 +345,8 @@ def retention_enforce(
         "invitations": invitations_delete_expired(now=now, batch_size=batch_size),
         "match_runs": match_runs_delete_expired(now=now, batch_size=batch_size),
         "audit_events": audit_data_scrub_expired(now=now, batch_size=batch_size),
+        "money_details": money_details_erase_expired(now=now, batch_size=batch_size),
+        "idempotency_keys": idempotency_keys_delete_expired(now=now),
         "api_tokens": api_tokens_delete_revoked(now=now),
         "login_verifications": login_verifications_delete_expired(now=now),
         "task_results": task_results_delete_expired(now=now),

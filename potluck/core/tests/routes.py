@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -26,15 +28,29 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja.operation import PathView
+from PIL import Image as PILImage
 
 from potluck.accounts.models import LoginVerification, User
 from potluck.accounts.services import _link_create, api_token_create
 from potluck.accounts.tests.factories import PASSWORD, UserFactory
 from potluck.accounts.twofactor import setup_key_sign, two_factor_begin, two_factor_enabled
 from potluck.conftest import with_two_factor
+from potluck.ledger import services as money_services
+from potluck.ledger.accounts import AID
+from potluck.ledger.models import (
+    Campaign,
+    Disbursement,
+    Donation,
+    DonationImport,
+    LedgerTransaction,
+    Pledge,
+    Receipt,
+)
+from potluck.ledger.tests.factories import fill_fund
 from potluck.matching.models import Dispatch
 from potluck.needs.models import Match, Need, NeedNote, Offer, new_status_token
 from potluck.needs.tests.factories import ClaimFactory, MatchFactory, NeedFactory, OfferFactory
+from potluck.networks.categories import Category
 from potluck.networks.models import Invitation, Membership, Network, Role
 from potluck.networks.selectors import ELEVATED_ROLES
 from potluck.networks.tests.factories import InvitationFactory, MembershipFactory, NetworkFactory
@@ -66,6 +82,12 @@ class Target(StrEnum):
     LOGIN_LINK = "login_link"  # a link that proves an email address or phone number
     API_PATH = "api_path"  # any address under /api/v1/ that no operation matches
     DISPATCH = "dispatch"  # a need sent to a volunteer to accept or decline, by id
+    CAMPAIGN = "campaign"  # a fundraising campaign, by id inside its network
+    DISBURSEMENT = "disbursement"  # a request for money (or to be paid back), by id
+    DONATION = "donation"
+    IMPORT = "import"  # an uploaded bank export waiting in preview
+    PLEDGE = "pledge"  # a donor's promise to pay the person behind a money need directly
+    PLEDGE_LINK = "pledge_link"  # a pledge, through its need's status link (by the token)
 
 
 # Targets that live inside a network; the others are the same wherever one comes from.
@@ -80,7 +102,27 @@ NETWORK_TARGETS = frozenset(
         Target.INVITE_LINK,
         Target.STATUS_LINK,
         Target.DISPATCH,
+        Target.CAMPAIGN,
+        Target.DISBURSEMENT,
+        Target.DONATION,
+        Target.IMPORT,
+        Target.PLEDGE,
+        Target.PLEDGE_LINK,
     }
+)
+# Targets whose pages are addressed /n/<network>/.../<id>/.
+IN_A_NETWORK = (
+    Target.NEED,
+    Target.OFFER,
+    Target.MATCH,
+    Target.MEMBERSHIP,
+    Target.INVITATION,
+    Target.DISPATCH,
+    Target.CAMPAIGN,
+    Target.DISBURSEMENT,
+    Target.DONATION,
+    Target.IMPORT,
+    Target.PLEDGE,
 )
 
 
@@ -204,6 +246,77 @@ CATALOGUE: tuple[Route, ...] = (
         POST,
         Target.DISPATCH,
     ),
+    # money: public transparency and campaigns; asking; treasurers; pledges
+    Route("ledger:transparency", "n/<slug:slug>/money/", GET, Target.NETWORK),
+    Route("ledger:transparency_csv", "n/<slug:slug>/money/transparency.csv", GET, Target.NETWORK),
+    Route(
+        "ledger:campaign", "n/<slug:slug>/money/campaigns/<int:campaign_id>/", GET, Target.CAMPAIGN
+    ),
+    Route("ledger:ask", "n/<slug:slug>/money/ask/", GET_POST, Target.NETWORK),
+    Route("ledger:reimburse", "n/<slug:slug>/money/reimburse/", GET_POST, Target.NETWORK),
+    Route("ledger:mine", "n/<slug:slug>/money/mine/", GET, Target.NETWORK),
+    Route(
+        "ledger:need_request", "n/<slug:slug>/money/for-need/<int:need_id>/", GET_POST, Target.NEED
+    ),
+    *(
+        Route(
+            f"ledger:{name}",
+            f"n/<slug:slug>/money/requests/<int:disbursement_id>/{part}",
+            GET if name in ("request", "receipt") else POST,
+            Target.DISBURSEMENT,
+        )
+        for name, part in (
+            ("request", ""),
+            ("receipt", "receipt/"),
+            ("approve", "approve/"),
+            ("refuse", "refuse/"),
+            ("pay", "pay/"),
+            ("reverse", "reverse/"),
+            ("cancel", "cancel/"),
+        )
+    ),
+    Route("ledger:pledge_new", "n/<slug:slug>/money/pledge/<int:need_id>/", POST, Target.NEED),
+    *(
+        Route(
+            f"ledger:{name}",
+            f"n/<slug:slug>/money/pledges/<int:pledge_id>/{part}",
+            GET if name == "pledge" else POST,
+            Target.PLEDGE,
+        )
+        for name, part in (
+            ("pledge", ""),
+            ("pledge_paid", "paid/"),
+            ("pledge_received", "received/"),
+            ("pledge_cancel", "cancel/"),
+        )
+    ),
+    Route("ledger:treasury", "n/<slug:slug>/money/treasury/", GET, Target.NETWORK),
+    Route("ledger:donations", "n/<slug:slug>/money/donations/", GET, Target.NETWORK),
+    Route("ledger:donation_new", "n/<slug:slug>/money/donations/new/", GET_POST, Target.NETWORK),
+    Route(
+        "ledger:donation_reverse",
+        "n/<slug:slug>/money/donations/<int:donation_id>/reverse/",
+        POST,
+        Target.DONATION,
+    ),
+    Route("ledger:fund_new", "n/<slug:slug>/money/funds/new/", GET_POST, Target.NETWORK),
+    Route("ledger:policy", "n/<slug:slug>/money/policy/", GET_POST, Target.NETWORK),
+    Route("ledger:campaign_new", "n/<slug:slug>/money/campaigns/new/", GET_POST, Target.NETWORK),
+    Route(
+        "ledger:campaign_close",
+        "n/<slug:slug>/money/campaigns/<int:campaign_id>/close/",
+        POST,
+        Target.CAMPAIGN,
+    ),
+    Route("ledger:import_new", "n/<slug:slug>/money/donations/import/", GET_POST, Target.NETWORK),
+    Route(
+        "ledger:import_preview",
+        "n/<slug:slug>/money/donations/import/<int:import_id>/",
+        GET_POST,
+        Target.IMPORT,
+    ),
+    Route("ledger:ledger_csv", "n/<slug:slug>/money/ledger.csv", GET, Target.NETWORK),
+    Route("ledger:balance_check", "n/<slug:slug>/money/check/", GET, Target.NETWORK),
     # the requester's status page
     Route("status:detail", "s/<str:token>/", GET, Target.STATUS_LINK),
     Route("status:message", "s/<str:token>/message/", POST, Target.STATUS_LINK),
@@ -211,6 +324,18 @@ CATALOGUE: tuple[Route, ...] = (
     Route("status:withdraw", "s/<str:token>/withdraw/", POST, Target.STATUS_LINK),
     Route("status:language", "s/<str:token>/language/", POST, Target.STATUS_LINK),
     Route("status:still_needed", "s/<str:token>/still-needed/", POST, Target.STATUS_LINK),
+    Route(
+        "ledger_status:pledge_handle",
+        "s/<str:token>/pledges/<int:pledge_id>/handle/",
+        POST,
+        Target.PLEDGE_LINK,
+    ),
+    Route(
+        "ledger_status:pledge_received",
+        "s/<str:token>/pledges/<int:pledge_id>/received/",
+        POST,
+        Target.PLEDGE_LINK,
+    ),
     # the JSON API
     Route("api:api-root", "api/v1/", GET, Target.SITE),
     Route("api:openapi-json", "api/v1/openapi.json", GET, Target.SITE),
@@ -226,6 +351,23 @@ CATALOGUE: tuple[Route, ...] = (
     Route("api:create_offer", "api/v1/offers", POST, Target.NETWORK),
     Route("api:get_offer", "api/v1/offers/<offer_id>", GET, Target.OFFER),
     Route("api:respond_to_offer", "api/v1/offers/<offer_id>/respond", POST, Target.OFFER),
+    Route("api:money_summary", "api/v1/money/summary", GET, Target.NETWORK),
+    Route("api:create_donation", "api/v1/donations", POST, Target.NETWORK),
+    Route("api:list_donations", "api/v1/donations", GET, Target.NETWORK),
+    Route("api:create_disbursement", "api/v1/disbursements", POST, Target.NETWORK),
+    Route("api:list_disbursements", "api/v1/disbursements", GET, Target.NETWORK),
+    Route(
+        "api:get_disbursement", "api/v1/disbursements/<disbursement_id>", GET, Target.DISBURSEMENT
+    ),
+    *(
+        Route(
+            f"api:{verb}_disbursement",
+            f"api/v1/disbursements/<disbursement_id>/{verb}",
+            POST,
+            Target.DISBURSEMENT,
+        )
+        for verb in ("approve", "refuse", "pay", "reverse")
+    ),
     Route("api:not_found", "api/v1/<path:rest>", ANY_METHOD, Target.API_PATH),
 )
 ROUTES: dict[str, Route] = {route.name: route for route in CATALOGUE}
@@ -332,6 +474,9 @@ class Side:
     invitation: Invitation
     waiting: Membership  # the pending person's request to join
     dispatch: Dispatch | None = None  # an open need sent to the helper, waiting for an answer
+    # A campaign, the member's request and the helper's reimbursement, a donation, an import
+    # in preview, the member's pledge, and a pledge reached by its need's status link.
+    money: dict[str, Any] = field(default_factory=dict)
 
     def need(self, status: str) -> Need:
         need = self.links[status].need
@@ -420,6 +565,124 @@ def make_dispatch(*, network: Network, volunteer: User) -> Dispatch:
     )
 
 
+# ---------------------------------------------------------------------------- money
+
+# States of a need in the money category: open, or claimed by its owner or the helper.
+MONEY_NEED_STATES = frozenset({"money", "money_claimed"})
+PAYOUT_HANDLE = "@world-payout-handle"
+
+
+@dataclass(frozen=True)
+class PledgeLink:
+    """A pledge, reached by the person it pays through their need's status link."""
+
+    token: str
+    pledge: Pledge
+
+
+def make_money_need(*, network: Network, claimant: User | None = None) -> StatusLink:
+    status = Need.Status.CLAIMED if claimant is not None else Need.Status.OPEN
+    link = make_need(network=network, status=status, claimant=claimant)
+    Need.objects.filter(pk=link.need.pk).update(category=Category.MONEY)  # type: ignore[union-attr]
+    assert link.need is not None
+    link.need.refresh_from_db()
+    return link
+
+
+def make_disbursement(*, network: Network, state: str, asker: User) -> Disbursement:
+    """A request by `asker` for themselves: waiting ("requested"), "approved", "paid", or a
+    volunteer's reimbursement with a receipt ("receipt")."""
+    fund = network.accounts.get(is_general=True)
+    status = Disbursement.Status.REQUESTED if state == "receipt" else state
+    disbursement = Disbursement.objects.create(
+        network=network,
+        kind=Disbursement.Kind.REIMBURSEMENT if state == "receipt" else Disbursement.Kind.AID,
+        fund=fund,
+        amount=1000,
+        category=network.categories[0],
+        requested_by=asker,
+        recipient=asker,
+        payout_method="venmo",
+        payout_handle=f"{PAYOUT_HANDLE}-{next(_phones)}",
+        status=status,
+        approval_count=0 if status == Disbursement.Status.REQUESTED else 1,
+    )
+    if state == "receipt":
+        Receipt.objects.create(
+            disbursement=disbursement, content_type="image/png", size=4, data="iVBORw=="
+        )
+    if state == Disbursement.Status.PAID:
+        txn = money_services.transaction_post(
+            network=network,
+            kind=LedgerTransaction.Kind.DISBURSEMENT,
+            lines=[(fund, -1000), (money_services.system_account(network, AID), 1000)],
+            category=disbursement.category,
+        )
+        Disbursement.objects.filter(pk=disbursement.pk).update(transaction=txn)
+    return disbursement
+
+
+def make_campaign(*, network: Network) -> Campaign:
+    return Campaign.objects.create(
+        network=network,
+        fund=network.accounts.get(is_general=True),
+        title="Winter coats",
+        description="Coats for the cold months.",
+        goal=50_000,
+    )
+
+
+def make_donation(*, network: Network) -> Donation:
+    treasurer = Membership.objects.filter(network=network, role=Role.TREASURER).first()
+    assert treasurer is not None
+    return money_services.donation_record(
+        network=network,
+        actor=treasurer.user,
+        fund=network.accounts.get(is_general=True),
+        amount=2500,
+        received_on=timezone.localdate(),
+        method="cash",
+        donor_name="World Donor",
+    )
+
+
+def make_import(*, network: Network) -> DonationImport:
+    """A bank export waiting in preview, as the upload page leaves it."""
+    return DonationImport.objects.create(
+        network=network,
+        fund=network.accounts.get(is_general=True),
+        filename="bank.csv",
+        content="Date,Amount,Name,Reference\n2026-11-01,12.50,Ann Example,REF-1\n",
+        mapping=IMPORT_MAPPING,
+    )
+
+
+def make_pledge(*, network: Network, donor: User) -> Pledge:
+    need = make_money_need(network=network).need
+    assert need is not None
+    return Pledge.objects.create(
+        network=network,
+        need=need,
+        donor=donor,
+        amount=2000,
+        payout_handle=f"{PAYOUT_HANDLE}-{next(_phones)}",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+
+def make_pledge_link(*, network: Network, donor: User) -> PledgeLink:
+    link = make_money_need(network=network)
+    assert link.need is not None
+    pledge = Pledge.objects.create(
+        network=network,
+        need=link.need,
+        donor=donor,
+        amount=2000,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    return PledgeLink(link.token, pledge)
+
+
 def make_offer(*, network: Network, author: User) -> Offer:
     return OfferFactory.create(network=network, author=author)
 
@@ -448,6 +711,7 @@ def _side(label: str) -> Side:
         )
     }
     offer = make_offer(network=network, author=people[Role.MEMBER])
+    fill_fund(network, 100_000)  # so approved requests can be paid
     # The helper volunteers for anything, anywhere, so a coordinator may dispatch to them.
     VolunteerProfile.objects.create(
         membership=Membership.objects.get(network=network, user=helper),
@@ -468,6 +732,17 @@ def _side(label: str) -> Side:
         ),
         waiting=waiting,
         dispatch=make_dispatch(network=network, volunteer=helper),
+        money={
+            "campaign": make_campaign(network=network),
+            "request": make_disbursement(
+                network=network, state="requested", asker=people[Role.MEMBER]
+            ),
+            "reimbursement": make_disbursement(network=network, state="receipt", asker=helper),
+            "donation": make_donation(network=network),
+            "import": make_import(network=network),
+            "pledge": make_pledge(network=network, donor=people[Role.MEMBER]),
+            "pledge_link": make_pledge_link(network=network, donor=people["neighbour"]),
+        },
     )
 
 
@@ -499,6 +774,9 @@ def build_world() -> World:
 
 # ---------------------------------------------------------------------------- URLs and bodies
 
+# The column mapping an import preview starts with (see potluck/ledger/imports.py).
+IMPORT_MAPPING: dict[str, Any] = {}
+
 
 def url_of(route: Route, obj: Any) -> str:
     """The concrete URL of `route` for `obj`, an object of the route's target kind."""
@@ -515,15 +793,12 @@ def url_of(route: Route, obj: Any) -> str:
             return reverse(route.name, kwargs={"need_id": obj.pk})
         case Target.OFFER if api:
             return reverse(route.name, kwargs={"offer_id": obj.pk})
-        case (
-            Target.NEED
-            | Target.OFFER
-            | Target.MATCH
-            | Target.MEMBERSHIP
-            | Target.INVITATION
-            | Target.DISPATCH
-        ):
+        case Target.DISBURSEMENT if api:
+            return reverse(route.name, kwargs={"disbursement_id": obj.pk})
+        case target if target in IN_A_NETWORK:
             return reverse(route.name, args=[obj.network.slug, obj.pk])
+        case Target.PLEDGE_LINK:
+            return reverse(route.name, args=[obj.token, obj.pledge.pk])
         case Target.INVITE_LINK | Target.STATUS_LINK | Target.LOGIN_LINK:
             return reverse(route.name, args=[obj.token])
         case Target.API_TOKEN:
@@ -620,7 +895,67 @@ BODIES: dict[str, Callable[[Any], dict[str, Any]]] = {
         "title": "Rides on Sundays",
     },
     "api:respond_to_offer": lambda _obj: {"message": "I could use a ride on Sunday."},
+    "ledger:ask": lambda network: _money_ask(network),
+    "ledger:need_request": lambda need: _money_ask(need.network),
+    "ledger:reimburse": lambda network: {**_money_ask(network), "receipt": _receipt_upload()},
+    "ledger:import_new": lambda network: {
+        "file": SimpleUploadedFile(
+            "bank.csv", b"Date,Amount,Name\n2026-11-02,15.00,Bo\n", content_type="text/csv"
+        ),
+        "fund": network.accounts.get(is_general=True).pk,
+    },
+    "ledger:pledge_new": lambda _obj: {"amount": "20"},
+    "ledger:refuse": lambda _obj: {"reason": "The fund is empty this week."},
+    "ledger:donation_new": lambda network: {
+        "amount": "25",
+        "received_on": timezone.localdate().isoformat(),
+        "method": "cash",
+        "fund": network.accounts.get(is_general=True).pk,
+    },
+    "ledger:fund_new": lambda _obj: {"name": "Bail fund", "description": "Bail, fast."},
+    "ledger:policy": lambda _obj: {
+        "currency": "USD",
+        "max_per_request": "100",
+        "max_per_person_month": "200",
+        "second_approval_above": "50",
+        "pledge_days": "7",
+    },
+    "ledger:campaign_new": lambda network: {
+        "title": "Winter coats",
+        "description": "Coats for the cold months.",
+        "goal": "500",
+        "fund": network.accounts.get(is_general=True).pk,
+    },
+    "ledger:import_preview": lambda _obj: {"discard": "1"},
+    "ledger_status:pledge_handle": lambda _obj: {"payout_handle": "@my-venmo"},
+    "api:create_donation": lambda network: {
+        "network": network.slug,
+        "amount": 2500,
+        "received_on": timezone.localdate().isoformat(),
+        "method": "cash",
+    },
+    "api:create_disbursement": lambda network: {
+        **_money_ask(network),
+        "network": network.slug,
+        "amount": 2000,
+    },
+    "api:refuse_disbursement": lambda _obj: {"reason": "The fund is empty this week."},
 }
+
+
+def _receipt_upload() -> SimpleUploadedFile:
+    image = BytesIO()
+    PILImage.new("RGB", (8, 8), (200, 200, 200)).save(image, format="PNG")
+    return SimpleUploadedFile("receipt.png", image.getvalue(), content_type="image/png")
+
+
+def _money_ask(network: Network) -> dict[str, Any]:
+    return {
+        "amount": "20",
+        "category": network.categories[0],
+        "payout_method": "venmo",
+        "payout_handle": "@asker-handle",
+    }
 
 
 def _dispatch_form(network: Network) -> dict[str, Any]:

@@ -24,7 +24,8 @@ Whose object: "-" someone else's (or nobody's), "own" their API token, "claimant
 the need's claim, "author" they wrote the offer, "responder" they answered the offer,
 "offerer" they wrote the offer the conversation is about, "self" their own membership (or
 their own volunteer profile: "paused" resting, "asked" with a check-in question waiting),
-"recipient" the need was sent to them to accept or decline (a dispatch).
+"recipient" the need was sent to them to accept or decline (a dispatch), "asker" they asked
+for the money (and would receive it), "donor" they pledged it.
 
 In another network everyone is a stranger: each role gets the stranger column there, even
 for things that are theirs (a former member still named as a claimant sees nothing). Links
@@ -55,10 +56,12 @@ from potluck.core.tests.conftest import (
 from potluck.core.tests.routes import (
     ACTORS,
     CATALOGUE,
+    MONEY_NEED_STATES,
     NETWORK_TARGETS,
     ROUTES,
     VOLUNTEER_STATES,
     LoginLink,
+    PledgeLink,
     Route,
     Side,
     StatusLink,
@@ -66,15 +69,23 @@ from potluck.core.tests.routes import (
     World,
     body_for,
     invalid_reset_link,
+    make_campaign,
+    make_disbursement,
     make_dispatch,
+    make_donation,
+    make_import,
     make_login_link,
     make_match,
+    make_money_need,
     make_need,
     make_offer,
+    make_pledge,
+    make_pledge_link,
     make_volunteer_state,
     resolver_routes,
     url_of,
 )
+from potluck.ledger.models import Disbursement, Pledge
 from potluck.needs.models import Need, NeedNote
 from potluck.networks.models import Invitation, Membership, Network, Role
 from potluck.networks.tests.factories import InvitationFactory, MembershipFactory
@@ -122,7 +133,7 @@ accounts:password_reset_confirm GET    invalid   -         Y    Y    Y    Y    Y
 accounts:password_reset_confirm POST   invalid   -         x    x    x    x    x    x    x    x
 accounts:password_reset_complete GET   -         -         Y    Y    Y    Y    Y    Y    Y    Y
 privacy:data                    GET    -         -         L    Y    Y    Y    Y    Y    Y    Y
-privacy:export                  POST   -         -         L    Y    Y    Y    Y    Y    Y    Y
+privacy:export                  POST   -         -         L    Y    Y    C    Y    Y    Y    Y
 privacy:delete                  GET    -         -         L    Y    Y    Y    Y    Y    Y    Y
 privacy:delete                  POST   -         -         L    Y    Y    Y    Y    Y    Y    x
 
@@ -201,6 +212,64 @@ matching:accept                 POST   pending   recipient -    .    .    .    Y
 matching:decline                POST   pending   -         L    .    .    .    .    .    .    .
 matching:decline                POST   pending   recipient -    .    .    .    Y    Y    Y    Y
 
+ledger:transparency             GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
+ledger:transparency             GET    unknown   -         .    .    .    .    .    .    .    .
+ledger:transparency_csv         GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
+ledger:campaign                 GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
+ledger:ask                      GET    -         -         L    .    .    Y    Y    Y    Y    Y
+ledger:ask                      POST   -         -         L    .    .    Y    Y    Y    Y    Y
+ledger:reimburse                GET    -         -         L    .    .    .    Y    Y    Y    Y
+ledger:reimburse                POST   -         -         L    .    .    .    Y    Y    Y    Y
+ledger:mine                     GET    -         -         L    .    .    Y    Y    Y    Y    Y
+ledger:need_request             GET    money     -         L    .    .    >    >    Y    >    Y
+ledger:need_request             GET    money_claimed claimant -  .    .    Y    Y    Y    Y    Y
+ledger:need_request             POST   money     -         L    .    .    x    x    Y    x    Y
+ledger:need_request             POST   money_claimed claimant -  .    .    Y    Y    Y    Y    Y
+ledger:request                  GET    requested -         L    .    .    .    .    .    C    C
+ledger:request                  GET    requested asker     -    .    .    C    C    C    C    C
+ledger:receipt                  GET    receipt   -         L    .    .    .    .    .    Y    Y
+ledger:receipt                  GET    receipt   asker     -    .    .    Y    Y    Y    Y    Y
+ledger:approve                  POST   requested -         L    .    .    .    .    .    Y    Y
+ledger:approve                  POST   requested asker     -    .    .    x    x    x    x    x
+ledger:refuse                   POST   requested -         L    .    .    .    .    .    Y    Y
+ledger:refuse                   POST   requested asker     -    .    .    x    x    x    x    x
+ledger:pay                      POST   approved  -         L    .    .    .    .    .    Y    Y
+ledger:pay                      POST   approved  asker     -    .    .    x    x    x    x    x
+ledger:reverse                  POST   paid      -         L    .    .    .    .    .    Y    Y
+ledger:reverse                  POST   paid      asker     -    .    .    x    x    x    x    x
+ledger:cancel                   POST   requested -         L    .    .    .    .    .    x    x
+ledger:cancel                   POST   requested asker     -    .    .    Y    Y    Y    Y    Y
+ledger:pledge_new               POST   money     -         L    .    .    Y    Y    Y    Y    Y
+ledger:pledge                   GET    pledged   -         L    .    .    .    .    Y    Y    Y
+ledger:pledge                   GET    pledged   donor     -    .    .    C    C    C    C    C
+ledger:pledge_paid              POST   pledged   -         L    .    .    .    .    x    x    x
+ledger:pledge_paid              POST   pledged   donor     -    .    .    Y    Y    Y    Y    Y
+ledger:pledge_received          POST   pledged   -         L    .    .    .    .    Y    x    Y
+ledger:pledge_received          POST   pledged   donor     -    .    .    x    x    x    x    x
+ledger:pledge_cancel            POST   pledged   -         L    .    .    .    .    x    x    x
+ledger:pledge_cancel            POST   pledged   donor     -    .    .    Y    Y    Y    Y    Y
+ledger:treasury                 GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:donations                GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:donation_new             GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:donation_new             POST   -         -         L    .    .    .    .    .    Y    Y
+ledger:donation_reverse         POST   -         -         L    .    .    .    .    .    Y    Y
+ledger:fund_new                 GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:fund_new                 POST   -         -         L    .    .    .    .    .    Y    Y
+ledger:policy                   GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:policy                   POST   -         -         L    .    .    .    .    .    Y    Y
+ledger:campaign_new             GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:campaign_new             POST   -         -         L    .    .    .    .    .    Y    Y
+ledger:campaign_close           POST   -         -         L    .    .    .    .    .    Y    Y
+ledger:import_new               GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:import_new               POST   -         -         L    .    .    .    .    .    Y    Y
+ledger:import_preview           GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:import_preview           POST   -         -         L    .    .    .    .    .    Y    Y
+ledger:ledger_csv               GET    -         -         L    .    .    .    .    .    Y    Y
+ledger:balance_check            GET    -         -         L    .    .    .    .    .    Y    Y
+ledger_status:pledge_handle     POST   pledged   -         Y    Y    Y    Y    Y    Y    Y    Y
+ledger_status:pledge_handle     POST   unknown   -         .    .    .    .    .    .    .    .
+ledger_status:pledge_received   POST   pledged   -         Y    Y    Y    Y    Y    Y    Y    Y
+
 status:detail                   GET    open      -         C    C    C    C    C    C    C    C
 status:detail                   GET    unknown   -         .    .    .    .    .    .    .    .
 status:message                  POST   open      -         Y    Y    Y    Y    Y    Y    Y    Y
@@ -234,6 +303,21 @@ api:get_offer                   GET    open      -         L    .    .    Y    Y
 api:get_offer                   GET    open      author    -    .    .    Y    Y    Y    Y    Y
 api:respond_to_offer            POST   open      -         L    .    .    Y    Y    Y    Y    Y
 api:respond_to_offer            POST   open      author    -    .    .    x    x    x    x    x
+api:money_summary               GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
+api:create_donation             POST   -         -         L    .    .    x    x    x    Y    Y
+api:list_donations              GET    -         -         L    .    .    x    x    x    Y    Y
+api:create_disbursement         POST   -         -         L    .    .    Y    Y    Y    Y    Y
+api:list_disbursements          GET    -         -         L    .    .    C    Y    Y    C    C
+api:get_disbursement            GET    requested -         L    .    .    .    .    .    C    C
+api:get_disbursement            GET    requested asker     -    .    .    C    C    C    C    C
+api:approve_disbursement        POST   requested -         L    .    .    .    .    .    C    C
+api:approve_disbursement        POST   requested asker     -    .    .    x    x    x    x    x
+api:refuse_disbursement         POST   requested -         L    .    .    .    .    .    C    C
+api:refuse_disbursement         POST   requested asker     -    .    .    x    x    x    x    x
+api:pay_disbursement            POST   approved  -         L    .    .    .    .    .    C    C
+api:pay_disbursement            POST   approved  asker     -    .    .    x    x    x    x    x
+api:reverse_disbursement        POST   paid      -         L    .    .    .    .    .    C    C
+api:reverse_disbursement        POST   paid      asker     -    .    .    x    x    x    x    x
 api:not_found                   GET    -         -         .    .    .    .    .    .    .    .
 api:not_found                   POST   -         -         .    .    .    .    .    .    .    .
 """
@@ -406,7 +490,12 @@ def outcome(
         code = "Y" if wrote or route.quiet else "x"
     else:
         code = str(status)
-    text = response.content.decode(errors="replace")
+    body = (
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        if response.streaming
+        else response.content
+    )
+    text = body.decode(errors="replace")
     if code == "Y" and any(secret in text for secret in secrets):
         code = "C"
     if method == "POST" and code in ("Y", "C") and not wrote and not route.quiet:
@@ -426,6 +515,8 @@ def _json_error(response: HttpResponse, route: Route) -> bool:
     if not response.get("Content-Type", "").startswith("application/json"):
         return False
     error = json.loads(response.content).get("error", {})
+    if response.status_code == 403:  # a service's refusal names its own reason, e.g. own_request
+        return bool(error.get("message")) and bool(error.get("code"))
     return bool(error.get("message")) and error.get("code") == ERROR_CODES[response.status_code]
 
 
@@ -439,7 +530,12 @@ def private_details() -> set[str]:
     """What people asking for help tell only their helpers: contact details and messages."""
     contacts = Need.objects.values_list("contact_value", flat=True)
     messages = NeedNote.objects.filter(kind=NeedNote.Kind.REQUESTER).values_list("body", flat=True)
-    return {*contacts, *messages}
+    # Where to send someone money: for them, the treasurers deciding, and a pledge's donor.
+    handles = [
+        *Disbursement.objects.values_list("payout_handle", flat=True),
+        *Pledge.objects.values_list("payout_handle", flat=True),
+    ]
+    return {*contacts, *messages, *(handle for handle in handles if handle)}
 
 
 # ---------------------------------------------------------------------------- targets
@@ -457,6 +553,9 @@ def make_target(line: Line, side: Side, *, owner: User | None) -> Any:
             return make_volunteer_state(network=network, user=owner, state=state)
         case Target.NETWORK:
             return Network(slug="no-such-network") if state == "unknown" else network
+        case Target.NEED if state in MONEY_NEED_STATES:
+            claimant = owner or (helper if state == "money_claimed" else None)
+            return make_money_need(network=network, claimant=claimant).need
         case Target.NEED:
             claimant = owner or (helper if state != Need.Status.OPEN else None)
             return make_need(network=network, status=state, claimant=claimant).need
@@ -493,6 +592,20 @@ def make_target(line: Line, side: Side, *, owner: User | None) -> Any:
             return "no/such/operation"
         case Target.DISPATCH:
             return make_dispatch(network=network, volunteer=owner or helper)
+        case Target.CAMPAIGN:
+            return make_campaign(network=network)
+        case Target.DISBURSEMENT:
+            return make_disbursement(network=network, state=state, asker=owner or helper)
+        case Target.DONATION:
+            return make_donation(network=network)
+        case Target.IMPORT:
+            return make_import(network=network)
+        case Target.PLEDGE:
+            return make_pledge(network=network, donor=owner or neighbour)
+        case Target.PLEDGE_LINK if state == "unknown":
+            return PledgeLink("no-such-link", make_pledge(network=network, donor=neighbour))
+        case Target.PLEDGE_LINK:
+            return make_pledge_link(network=network, donor=neighbour)
     raise AssertionError(f"no target for {line}")
 
 
@@ -521,6 +634,9 @@ NAMED_IN_A_NETWORK = [
         Target.MEMBERSHIP,
         Target.INVITATION,
         Target.DISPATCH,
+        Target.CAMPAIGN,
+        Target.DISBURSEMENT,
+        Target.PLEDGE,
     )
 ]
 
@@ -538,11 +654,18 @@ def test_a_networks_address_does_not_reach_another_networks_objects(world: World
         Target.MEMBERSHIP: world.b.waiting,
         Target.INVITATION: world.b.invitation,
         Target.DISPATCH: make_dispatch(network=world.b.network, volunteer=user),
+        Target.CAMPAIGN: make_campaign(network=world.b.network),
+        Target.DISBURSEMENT: make_disbursement(
+            network=world.b.network, state="receipt", asker=user
+        ),
+        Target.PLEDGE: make_pledge(network=world.b.network, donor=user),
     }
     browser = html_client(user)
     failures = []
     for route in NAMED_IN_A_NETWORK:
-        target = theirs_in_b[route.target]
+        target: Any = theirs_in_b[route.target]
+        if route.name.startswith("ledger:") and route.target == Target.NEED:
+            target = make_money_need(network=world.b.network, claimant=user).need
         for slug in (world.a.network.slug, world.b.network.slug) if "GET" in route.methods else ():
             url = reverse(route.name, args=[slug, target.pk])
             status = browser.get(url).status_code

@@ -92,6 +92,10 @@ def _objects(world: World, side: Side, target: Target) -> Iterator[Any]:
             yield "no/such/operation"
         case Target.DISPATCH:
             yield side.dispatch
+        case Target.DISBURSEMENT:
+            yield from (side.money["request"], side.money["reimbursement"])
+        case Target.CAMPAIGN | Target.DONATION | Target.IMPORT | Target.PLEDGE | Target.PLEDGE_LINK:
+            yield side.money[target.value]
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +247,9 @@ def test_pages_refuse_a_post_without_a_csrf_token(world: World, route: Route) ->
     client.cookies[settings.CSRF_COOKIE_NAME] = token
     with transaction.atomic():
         before = fingerprint(sessions=False)
-        allowed = post(client, route, url, {**body, "csrfmiddlewaretoken": token})
+        # A fresh body: an uploaded file in the first one has been read already.
+        again = body_for(route, target, user)
+        allowed = post(client, route, url, {**again, "csrfmiddlewaretoken": token})
         assert allowed.status_code != 403, f"{actor}: POST {url} with a token -> 403"
         if line.method == "POST" and works and not route.quiet:
             assert changes(before, fingerprint(sessions=False)), f"{actor}: POST {url} did nothing"

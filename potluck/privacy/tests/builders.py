@@ -86,3 +86,77 @@ def offer_conversation(network: Network, *, close: bool = True) -> Match:
         need_services.offer_close(offer=offer, by=author)
     match.refresh_from_db()
     return match
+
+
+PAYOUT_HANDLE = "@canary-venmo-handle"
+DONOR_NAME = "Canary Donor Name"
+
+
+def settled_money(network: Network) -> None:
+    """Money asked for, paid, refused, reimbursed with a receipt, pledged and confirmed, given
+    by a named donor, and a bank export left in preview: every money table with a detail."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from potluck.core.tests.test_images import photo
+    from potluck.ledger import services as money
+    from potluck.ledger.models import DonationImport, Method
+    from potluck.ledger.receipts import receipt_clean
+
+    first, second = member(network, Role.TREASURER), member(network, Role.ADMIN)
+    asker, helper = member(network), member(network, Role.VOLUNTEER)
+    fund = network.accounts.get(is_general=True)
+    money.donation_record(
+        network=network,
+        actor=first,
+        fund=fund,
+        amount=50_000,
+        received_on=timezone.localdate(),
+        method=Method.VENMO,
+        donor_name=DONOR_NAME,
+    )
+    ask = {"category": network.categories[0], "payout_method": "venmo"}
+    paid = money.disbursement_request(
+        network=network,
+        requested_by=asker,
+        amount=2000,
+        payout_handle=PAYOUT_HANDLE,
+        purpose="Rent is late, please",
+        **ask,
+    )
+    money.disbursement_approve(disbursement=paid, treasurer=first)
+    money.disbursement_pay(disbursement=paid, treasurer=second)
+    refused = money.disbursement_request(
+        network=network, requested_by=asker, amount=1000, payout_handle=PAYOUT_HANDLE, **ask
+    )
+    money.disbursement_refuse(disbursement=refused, treasurer=first, reason="The fund is empty")
+    image = photo()
+    upload = SimpleUploadedFile("receipt.jpg", image.read(), content_type="image/jpeg")
+    reimbursed = money.disbursement_request(
+        network=network,
+        requested_by=helper,
+        amount=1500,
+        kind="reimbursement",
+        receipt=receipt_clean(upload),
+        payout_handle=PAYOUT_HANDLE,
+        **ask,
+    )
+    money.disbursement_approve(disbursement=reimbursed, treasurer=first)
+    money.disbursement_pay(disbursement=reimbursed, treasurer=first)
+    need, _token = need_services.need_create(
+        network=network,
+        category="money",
+        description=DESCRIPTION,
+        area="Eastgate",
+        urgency="today",
+        contact_method="sms",
+        contact_value=CONTACT,
+        language="en",
+    )
+    pledge = money.pledge_make(need=need, donor=member(network), amount=3000)
+    money.pledge_handle_give(pledge=pledge, payout_handle=PAYOUT_HANDLE)
+    money.pledge_confirm_paid(pledge=pledge, donor=pledge.donor)
+    money.pledge_confirm_received(pledge=pledge)
+    need_services.need_close(need=need, by=member(network, Role.COORDINATOR))
+    DonationImport.objects.create(
+        network=network, uploaded_by=first, fund=fund, content=f"Date,Amount,Name\n,1,{DONOR_NAME}"
+    )

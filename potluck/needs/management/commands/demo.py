@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from potluck.accounts.models import User
 from potluck.core.models import AuditEvent
+from potluck.ledger.demo import seed_money
 from potluck.needs import services as need_services
 from potluck.needs.models import Claim, Need
 from potluck.networks import services as network_services
@@ -343,7 +344,12 @@ class Command(BaseCommand):
                 "install (POTLUCK_DEBUG=1), or pass --force."
             )
         with transaction.atomic():
-            created = [seed_riverside(), seed_eastgate(), seed_volunteer_profiles()]
+            created = [
+                seed_riverside(),
+                seed_eastgate(),
+                seed_volunteer_profiles(),
+                seed_riverside_money(),
+            ]
         if any(created):
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         else:
@@ -508,6 +514,15 @@ def seed_volunteer_profiles() -> bool:
         volunteer_services.volunteer_profile_save(user=user, network=network, **profile)
         changed = True
     return changed
+
+
+def seed_riverside_money() -> bool:
+    """Riverside's funds, donations, a campaign, requests and a pledge, where missing."""
+    network = Network.objects.filter(slug="riverside").first()
+    if network is None:
+        return False
+    people = {person.key: person_get_or_create(person) for person in PEOPLE}
+    return seed_money(network=network, people=people)
 
 
 def seed_eastgate() -> bool:
