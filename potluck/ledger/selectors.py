@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404
 
 from potluck.ledger.models import Account, Campaign, Disbursement, Donation, Entry, Pledge
 from potluck.ledger.permissions import can_manage_money, can_see_disbursement, can_see_pledge
+from potluck.needs.models import Need
+from potluck.networks.categories import Category
 from potluck.networks.models import Network
 
 
@@ -92,6 +94,17 @@ def disbursement_list_for_user(*, user: Any, network: Network) -> QuerySet[Disbu
 
 def donation_list(*, network: Network) -> QuerySet[Donation]:
     return Donation.objects.filter(network=network).select_related("fund", "campaign")
+
+
+def money_needs(*, network: Network) -> QuerySet[Need]:
+    """The network's live needs in the money category, oldest first."""
+    return Need.objects.filter(
+        network=network, category=Category.MONEY, status__in=Need.ACTIVE_STATUSES
+    ).order_by("created_at", "pk")
+
+
+def campaign_list_for_need(*, need: Any) -> QuerySet[Campaign]:
+    return need.campaigns.select_related("fund").filter(is_open=True)
 
 
 def pledge_list_for_need(*, need: Any) -> QuerySet[Pledge]:

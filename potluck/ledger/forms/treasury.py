@@ -10,14 +10,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from potluck.core.errors import DomainError
 from potluck.ledger.models import Campaign, Method, MoneyPolicy
-from potluck.ledger.selectors import access_fund, campaign_list, fund_list
+from potluck.ledger.selectors import access_fund, campaign_list, fund_list, money_needs
 from potluck.ledger.services.funds import NOT_A_FUND
 from potluck.ledger.units import parse_amount, plain_amount
+from potluck.needs.models import Need
 from potluck.networks.models import Network
 
 NOT_A_CAMPAIGN = _("Choose one of this network's open campaigns.")
@@ -53,6 +55,21 @@ def money_field(field: forms.Field, currency: str) -> None:
     """Say which currency an amount field is in, and ask phones for a number keypad."""
     field.help_text = AMOUNT_HELP % {"currency": currency}
     field.widget.attrs["inputmode"] = "decimal"
+
+
+NOT_A_MONEY_NEED = _("Choose one of this network's open needs for money.")
+
+
+def need_choices(network: Network) -> list[tuple[str, str]]:
+    """Open money needs by number, area and day: enough to tell them apart, nothing personal."""
+    return [
+        (
+            str(need.pk),
+            _("Need %(number)s · %(area)s · %(day)s")
+            % {"number": need.pk, "area": need.area, "day": date_format(need.created_at)},
+        )
+        for need in money_needs(network=network)
+    ]
 
 
 def fund_choices(network: Network) -> list[tuple[str, str]]:
@@ -205,6 +222,14 @@ class CampaignForm(FundChoiceMixin, forms.Form):
         label=_("Fund the money goes to"), error_messages={"invalid_choice": NOT_A_FUND}
     )
     ends_on = forms.DateField(label=_("Ends on (optional)"), required=False, widget=DATE_INPUT)
+    need = forms.ChoiceField(
+        label=_("For one need (optional)"),
+        required=False,
+        help_text=_(
+            "Members see the campaign on that need's page. The public page never shows the need."
+        ),
+        error_messages={"invalid_choice": NOT_A_MONEY_NEED},
+    )
 
     def __init__(self, *args: Any, network: Network, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -212,6 +237,16 @@ class CampaignForm(FundChoiceMixin, forms.Form):
         self.currency = currency
         money_field(self.fields["goal"], currency)
         self.fields["fund"].choices = fund_choices(network)  # type: ignore[attr-defined]
+        self.fields["need"].choices = [("", _("None")), *need_choices(network)]  # type: ignore[attr-defined]
+
+    def clean_need(self) -> Need | None:
+        chosen = self.cleaned_data.get("need")
+        if not chosen:
+            return None
+        need = money_needs(network=self.network).filter(pk=chosen).first()
+        if need is None:
+            raise ValidationError(NOT_A_MONEY_NEED, code="not_a_money_need")
+        return need
 
     def clean_goal(self) -> int:
         return parse_amount(self.cleaned_data["goal"], self.currency)

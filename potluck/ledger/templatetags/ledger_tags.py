@@ -11,7 +11,7 @@ from django.utils import timezone
 from potluck.ledger.forms.pledges import PayoutHandleForm, PledgeForm
 from potluck.ledger.models import Pledge
 from potluck.ledger.permissions import MONEY_ROLES, can_pledge, can_request_for_need
-from potluck.ledger.selectors import pledge_list_for_need
+from potluck.ledger.selectors import campaign_list_for_need, campaign_raised, pledge_list_for_need
 from potluck.ledger.services import policy_for
 from potluck.ledger.units import format_amount
 from potluck.needs.models import Need
@@ -53,6 +53,9 @@ def need_money_panel(context: template.Context, need: Need) -> dict[str, Any]:
         "pledges": pledges,
         "unit": unit,
         "can_pledge": can_pledge(user, need),
+        "campaigns": [
+            (campaign, campaign_raised(campaign)) for campaign in campaign_list_for_need(need=need)
+        ],
         "can_ask": can_request_for_need(user, need),
         "pledge_form": PledgeForm(currency=unit, auto_id="id_pledge_%s"),
         "csrf_token": context.get("csrf_token"),

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -413,6 +414,7 @@ def test_treasurer_opens_a_campaign_and_lands_on_its_public_page(client, network
         ({"title": ""}, "title"),
         ({"fund": "0"}, "fund"),
         ({"ends_on": "2001-01-01"}, "ends_on"),
+        ({"need": "999999"}, "need"),
     ],
 )
 def test_bad_campaign_input_is_refused(client, network, treasurer, overrides, field):
@@ -421,6 +423,31 @@ def test_bad_campaign_input_is_refused(client, network, treasurer, overrides, fi
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not Campaign.objects.exists()
+
+
+def test_a_campaign_for_a_need_shows_on_its_page_but_never_publicly(
+    client, network, treasurer, member, need_factory
+):
+    need = need_factory(network=network, category="money", area="Canary Corner")
+    other = need_factory(network=network, category="groceries")
+    login(client, treasurer)
+    form = client.get(url("campaign_new", network)).context["form"]
+    assert [choice for choice, _label in form.fields["need"].choices] == ["", str(need.pk)]
+    assert (
+        client.post(url("campaign_new", network), campaign_data(network, need=str(other.pk)))
+        .context["form"]
+        .errors["need"]
+    )
+
+    client.post(url("campaign_new", network), campaign_data(network, need=str(need.pk)))
+    campaign = Campaign.objects.get()
+    assert campaign.need == need
+    public = Client().get(campaign.get_absolute_url())
+    assert "Canary Corner" not in public.content.decode()
+    assert f"/needs/{need.pk}/" not in public.content.decode()
+    login(client, member)
+    page = client.get(reverse("needs:detail", args=[network.slug, need.pk])).content.decode()
+    assert campaign.get_absolute_url() in page
 
 
 def make_campaign(network, treasurer, **kw):
