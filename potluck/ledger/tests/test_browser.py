@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from potluck.core.tests.browser import axe_check, log_in, submit
 from potluck.ledger.models import Disbursement, Donation, MoneyPolicy
+from potluck.needs.tests.factories import NeedFactory
 from potluck.networks.models import Role
 from potluck.networks.tests.factories import MembershipFactory, NetworkFactory
 
@@ -101,3 +103,46 @@ def test_donation_request_two_approvals_payment_and_public_totals(
     assert "40.00" in csv.text()
     assert DONOR not in csv.text()
     assert member.display_name not in csv.text()
+
+
+def test_asking_and_import_pages_pass_axe_and_work(page: Any, live_server: Any, tmp_path: Any):
+    """The pages the main flow doesn't visit: paid back against a receipt, "my requests", asking
+    for a need, and importing a bank export through its preview."""
+    network = NetworkFactory.create()
+    slug = network.slug
+    volunteer = MembershipFactory.create(network=network, role=Role.VOLUNTEER).user
+    receipt = tmp_path / "receipt.png"
+    Image.new("RGB", (40, 60), (250, 250, 240)).save(receipt, format="PNG")
+
+    _as(page, volunteer, live_server)
+    page.goto(f"/n/{slug}/money/reimburse/")
+    axe_check(page)
+    page.fill("input[name=amount]", "12.50")
+    page.select_option("select[name=category]", "groceries")
+    page.select_option("select[name=payout_method]", "cash")
+    page.set_input_files("input[name=receipt]", str(receipt))
+    submit(page, "main form button[type=submit]")
+    axe_check(page)
+    assert Disbursement.objects.get().kind == Disbursement.Kind.REIMBURSEMENT
+    page.goto(f"/n/{slug}/money/mine/")
+    axe_check(page)
+    assert page.locator("main table tbody tr").count() == 1
+
+    need = NeedFactory.create(
+        network=network, category="money", status="claimed", claimant=volunteer
+    )
+    page.goto(f"/n/{slug}/money/for-need/{need.pk}/")
+    axe_check(page)
+
+    treasurer = MembershipFactory.create(network=network, role=Role.TREASURER).user
+    export = tmp_path / "bank.csv"
+    export.write_text("Date,Amount,Name,Reference\n2026-11-02,15.00,Bo Canary,REF-1\n")
+    _as(page, treasurer, live_server)
+    page.goto(f"/n/{slug}/money/donations/import/")
+    axe_check(page)
+    page.set_input_files("input[name=file]", str(export))
+    submit(page, "main form button[type=submit]")
+    axe_check(page)
+    submit(page, "main form button[name=import]")
+    axe_check(page)
+    assert Donation.objects.get().amount == 1500
