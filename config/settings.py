@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "potluck.volunteers",
     "potluck.matching",
     "potluck.ledger",
+    "potluck.notifications",
     "potluck.api",
     "potluck.privacy",
     "django.contrib.auth",

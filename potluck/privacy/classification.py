@@ -55,6 +55,7 @@ class Keep(StrEnum):
     DONOR = "erased a year after the donation was received"
     IMPORT_FILE = "emptied once imported or discarded; an abandoned upload is deleted in a day"
     IDEMPOTENCY = "deleted a day after the request"
+    MESSAGE = "deleted retention_days after it was sent, skipped or given up on"
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,32 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "response_status": Rule(M, Keep.IDEMPOTENCY, "The HTTP status sent."),
         "response_body": Rule(S, Keep.IDEMPOTENCY, "The answer sent, to replay it; encrypted."),
         "created_at": Rule(M, Keep.IDEMPOTENCY, "When the request came."),
+    },
+    "notifications.Preference": {
+        **_base(Keep.ACCOUNT),
+        "user": Rule(M, Keep.ACCOUNT, "Whose preferences."),
+        "channels": Rule(M, Keep.ACCOUNT, "Email, SMS, in Potluck."),
+        "mode": Rule(M, Keep.ACCOUNT, "Right away or a daily digest."),
+        "quiet_start": Rule(M, Keep.ACCOUNT, "Quiet hours start."),
+        "quiet_end": Rule(M, Keep.ACCOUNT, "Quiet hours end."),
+    },
+    "notifications.Message": {
+        **_base(Keep.MESSAGE),
+        "recipient": Rule(M, Keep.MESSAGE, "Who it is for."),
+        "network": Rule(M, Keep.MESSAGE, "The network it is about."),
+        "channel": Rule(M, Keep.MESSAGE, "Email, SMS or in Potluck."),
+        "kind": Rule(M, Keep.MESSAGE, "What happened, e.g. need.claimed."),
+        "context": Rule(M, Keep.MESSAGE, "Ids and short non-personal values for the text."),
+        "language": Rule(M, Keep.MESSAGE, "The language it is written in."),
+        "address": Rule(S, Keep.MESSAGE, "The email or phone it went to; encrypted."),
+        "subject": Rule(S, Keep.MESSAGE, "The subject as sent; encrypted."),
+        "body": Rule(S, Keep.MESSAGE, "The text as sent; encrypted."),
+        "status": Rule(M, Keep.MESSAGE, "Waiting, sending, sent, failed or skipped."),
+        "attempts": Rule(M, Keep.MESSAGE, "How many times sending was tried."),
+        "next_attempt_at": Rule(M, Keep.MESSAGE, "When it is tried next."),
+        "sent_at": Rule(M, Keep.MESSAGE, "When it went out."),
+        "last_error": Rule(M, Keep.MESSAGE, "An error class and code; never an address."),
+        "dedupe_key": Rule(M, Keep.MESSAGE, "Names the event, so it is never sent twice."),
     },
     "ledger.Account": {
         **_base(Keep.BOOKS),

@@ -30,6 +30,7 @@ from potluck.matching.models import Dispatch, MatchRun, Suggestion
 from potluck.needs import services as need_services
 from potluck.needs.models import Claim, Match, MatchMessage, Need, NeedNote, Offer, new_status_token
 from potluck.networks.models import Invitation, Membership, Network, Role
+from potluck.notifications.models import Message
 from potluck.privacy import selectors
 
 WRONG_PASSWORD = _("That is not your password. Nothing was deleted.")
@@ -282,6 +283,19 @@ def money_details_erase_expired(*, now: datetime, batch_size: int = BATCH_SIZE) 
     return count
 
 
+def messages_delete_expired(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Delete outbox messages retention_days after they were sent, skipped or failed."""
+    count = 0
+    scopes = [(Q(network__retention_days=length), cutoff) for length, cutoff in _per_retention(now)]
+    scopes.append((Q(network__isnull=True), _default_cutoff(now)))
+    for scope, cutoff in scopes:
+        due = Message.objects.filter(scope, status__in=FINISHED_MESSAGES, updated_at__lt=cutoff)
+        for pks in _batches(due, batch_size):
+            count += _delete_batch(due.filter(pk__in=pks), Message)
+    return count
+
+
+FINISHED_MESSAGES = (Message.Status.SENT, Message.Status.SKIPPED, Message.Status.FAILED)
 SETTLED_REQUESTS = (
     Disbursement.Status.PAID,
     Disbursement.Status.REFUSED,
@@ -347,6 +361,7 @@ def retention_enforce(
         "audit_events": audit_data_scrub_expired(now=now, batch_size=batch_size),
         "money_details": money_details_erase_expired(now=now, batch_size=batch_size),
         "idempotency_keys": idempotency_keys_delete_expired(now=now),
+        "messages": messages_delete_expired(now=now, batch_size=batch_size),
         "api_tokens": api_tokens_delete_revoked(now=now),
         "login_verifications": login_verifications_delete_expired(now=now),
         "task_results": task_results_delete_expired(now=now),
