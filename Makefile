@@ -23,7 +23,7 @@ help:
 	@echo "make lint      ruff, ruff format --check, mypy, makemigrations --check"
 	@echo "make fmt       format and autofix with ruff"
 	@echo "make demo      migrate and load the demo networks (safe to repeat)"
-	@echo "make messages  update and compile the Spanish translations"
+	@echo "make messages  update and compile the Spanish and Arabic translations"
 	@echo "make venv      create .venv and install Potluck with its dev tools"
 	@echo "make clean     remove caches and test databases (keeps .venv and data/)"
 
@@ -65,14 +65,16 @@ test: venv chromium data
 	POTLUCK_TESTING=1 $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Browser tests drive Debian's chromium; Playwright never downloads a browser of its own.
+# The printable flyer is set in DejaVu Sans (fonts-dejavu-core), which covers Arabic too.
+FONT ?= /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(FONT) ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-dejavu-core; \
 	  elif sudo -n true 2>/dev/null; then \
-	    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	    sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-dejavu-core; \
 	  else \
-	    echo "Chromium is missing: run  sudo apt-get install -y chromium"; \
+	    echo "Chromium or its fonts are missing: run  sudo apt-get install -y chromium fonts-dejavu-core"; \
 	    exit 1; \
 	  fi; \
 	fi
@@ -92,9 +94,9 @@ fmt: venv
 
 # The compiled .mo files are committed, so only translators need gettext.
 messages: venv
-	$(DEV) $(BIN)/potluck makemessages -l es --no-obsolete \
+	$(DEV) $(BIN)/potluck makemessages -l es -l ar --no-obsolete \
 	  --ignore=.venv --ignore=data --ignore=build --ignore=bench
-	$(DEV) $(BIN)/potluck compilemessages -l es --ignore=.venv --ignore=data --ignore=build
+	$(DEV) $(BIN)/potluck compilemessages -l es -l ar --ignore=.venv --ignore=data --ignore=build
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -print0 | xargs -0 rm -rf

@@ -56,8 +56,11 @@ INSTALLED_APPS = [
     "potluck.matching",
     "potluck.ledger",
     "potluck.notifications",
+    "potluck.sms",
+    "potluck.outreach",
     "potluck.api",
     "potluck.privacy",
+    "potluck.ops",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -116,7 +119,14 @@ DATA_DIR = Path(env_str("POTLUCK_DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # `potluck serve` keeps connections open between requests (POTLUCK_DB_CONN_MAX_AGE).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("POTLUCK_DB_CONN_MAX_AGE", 0),
+            conn_health_checks=True,
+        )
+    }
 else:
     DATABASES = {
         "default": {
@@ -197,7 +207,13 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+# Arabic is the third interface language and our right-to-left test case
+# (base.html sets dir="rtl"; potluck.css uses logical properties only).
+LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("ar", _("Arabic"))]
+# Django adds ":" after a form label unless the label ends in one of these characters, and
+# looks them up in the catalogue: listed here so makemessages finds them and Arabic can add
+# its own question mark "؟" (otherwise its labels would end "؟:").
+LABEL_ENDINGS = _(":?.!")
 LOCALE_PATHS = [BASE_DIR / "potluck" / "locale"]
 TIME_ZONE = env_str("POTLUCK_TIME_ZONE", "UTC")
 USE_I18N = True
@@ -225,6 +241,11 @@ EMAIL_HOST_USER = env_str("POTLUCK_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("POTLUCK_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("POTLUCK_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("POTLUCK_FROM_EMAIL", "Potluck <potluck@localhost>")
+
+# Notifications: daily digests go out from this local hour on
+# (`potluck send_digests`); coordinators' digests flag needs waiting longer than this.
+POTLUCK_DIGEST_HOUR = env_int("POTLUCK_DIGEST_HOUR", 7)
+POTLUCK_DIGEST_STALE_DAYS = env_int("POTLUCK_DIGEST_STALE_DAYS", 3)
 
 # Flash messages may carry a status link, so they live server-side, never in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -299,8 +320,47 @@ TASKS = {
 # How long a claim lasts unless the network says otherwise.
 POTLUCK_DEFAULT_CLAIM_HOURS = env_int("POTLUCK_DEFAULT_CLAIM_HOURS", 48)
 POTLUCK_PAGE_SIZE = env_int("POTLUCK_PAGE_SIZE", 25)
+# The bearer token a monitoring system shows to read /health/metrics; empty: metrics are off.
+POTLUCK_METRICS_TOKEN = env_str("POTLUCK_METRICS_TOKEN", "")
 # Days a closed need keeps its personal details before the retention job erases them.
 POTLUCK_DEFAULT_RETENTION_DAYS = env_int("POTLUCK_DEFAULT_RETENTION_DAYS", 30)
+
+# ---- Backups (potluck/ops/backup, docs/backups.md). `potluck backup` seals each backup to
+# the operator's public key, so the server makes backups it cannot read itself; the private
+# key stays off the server and is given only to `potluck restore` (here, from its _FILE, or
+# --key-file). Backups go to POTLUCK_BACKUP_DIR; `potluck backup` deletes ones older than
+# POTLUCK_BACKUP_KEEP_DAYS (0 keeps them all).
+POTLUCK_BACKUP_PUBLIC_KEY = env_str("POTLUCK_BACKUP_PUBLIC_KEY", "").strip()
+POTLUCK_BACKUP_PRIVATE_KEY = (read_keys("POTLUCK_BACKUP_PRIVATE_KEY") or [""])[0]
+POTLUCK_BACKUP_DIR = Path(env_str("POTLUCK_BACKUP_DIR", "").strip() or DATA_DIR / "backups")
+POTLUCK_BACKUP_KEEP_DAYS = env_int("POTLUCK_BACKUP_KEEP_DAYS", 0)
+
+# The font the printable flyer is set in (potluck/networks/paper.py). It must
+# cover the script of every language a network prints in; Debian's fonts-dejavu-core does,
+# Arabic included. Without it the flyer page says so instead of making a PDF.
+POTLUCK_FLYER_FONT = env_str(
+    "POTLUCK_FLYER_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+)
+
+# Posting new needs to chat groups (potluck/notifications/webhooks.py).
+# Seconds to wait for a chat service to answer a post.
+POTLUCK_WEBHOOK_TIMEOUT = env_int("POTLUCK_WEBHOOK_TIMEOUT", 10)
+# Whether a hook may point at this machine or a private network (127.0.0.1, 10.x, ...): off in
+# production, so a coordinator can't make the server poke at services behind its firewall.
+POTLUCK_WEBHOOK_ALLOW_PRIVATE = env_bool("POTLUCK_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+
+# Twilio, for texting people and for the conversation by SMS (potluck/sms,
+# docs/sms.md). POTLUCK_SMS_BACKEND=potluck.core.sms.TwilioBackend turns it on. The auth token
+# signs Twilio's webhook calls (a request without a valid X-Twilio-Signature is refused) and
+# may come from a file (POTLUCK_TWILIO_AUTH_TOKEN_FILE); tests get a fixed one.
+POTLUCK_TWILIO_ACCOUNT_SID = env_str("POTLUCK_TWILIO_ACCOUNT_SID", "")
+POTLUCK_TWILIO_AUTH_TOKEN = (read_keys("POTLUCK_TWILIO_AUTH_TOKEN") or [""])[0] or (
+    "test-twilio-auth-token" if TESTING else ""
+)
+# The number messages come from when their network has no SMS number of its own.
+POTLUCK_TWILIO_FROM = env_str("POTLUCK_TWILIO_FROM", "")
+# Where Twilio's REST API is; tests point it at a local server that speaks the same API.
+POTLUCK_TWILIO_BASE_URL = env_str("POTLUCK_TWILIO_BASE_URL", "https://api.twilio.com")
 
 # Every handler runs the redaction filter: no token, email or phone number reaches a log.
 LOGGING = {

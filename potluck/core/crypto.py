@@ -114,6 +114,10 @@ def encrypted_columns_migration(app_label: str, model_name: str, *fields: str) -
     """A reversible migration step: seal existing plaintext in these columns (or open it again)."""
 
     def rewrite(apps: Apps, schema_editor: BaseDatabaseSchemaEditor, transform: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            # A row rewritten twice in one transaction queues foreign-key checks until commit,
+            # and PostgreSQL then refuses to ALTER its table later in the same migration.
+            schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         model = apps.get_model(app_label, model_name)
         for name in fields:
             column = model._meta.get_field(name).column

@@ -7,7 +7,6 @@ update, and only the run that marked it sends anything.
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from potluck.core.audit import audit_record
 from potluck.core.errors import DomainError
 from potluck.core.models import AuditEvent
-from potluck.matching.notify import email_address, email_user
-from potluck.needs.models import Claim, ContactMethod, Need, NeedNote
-from potluck.networks.categories import Category
+from potluck.needs.models import Claim, Need, NeedNote
 from potluck.networks.models import Network
+from potluck.notifications import events
 
 # System notes (NeedNote.body holds the code; potluck.matching.apps registers their texts).
 STILL_NEEDED_ASKED = "still_needed_asked"
@@ -47,8 +45,8 @@ def _per_setting(field: str) -> Iterator[int]:
 
 
 def claims_remind(*, now: datetime | None = None) -> int:
-    """Email each volunteer whose claim runs out within their network's reminder window,
-    once per claim; returns how many claims were reminded."""
+    """Remind each volunteer whose claim runs out within their network's reminder window, by
+    their chosen channels, once per claim; returns how many claims were reminded."""
     now = now or timezone.now()
     count = 0
     for hours in _per_setting("claim_reminder_hours"):
@@ -70,17 +68,11 @@ def _remind(claim: Claim, now: datetime) -> bool:
             pk=claim.pk, reminded_at__isnull=True, outcome=Claim.Outcome.ACTIVE
         ).update(reminded_at=now)
         if won and claim.volunteer is not None:
-            need = claim.need
-            email_user(
-                user=claim.volunteer,
-                subject=REMINDER_SUBJECT,
-                template="matching/messages/claim_reminder_email.txt",
-                context={
-                    "network": need.network.name,
-                    "category": dict(Category.choices).get(need.category, need.category),
-                    "until": claim.expires_at,
-                    "link": settings.SITE_URL + need.get_absolute_url(),
-                },
+            events.claim_reminder(
+                claim.need,
+                volunteer=claim.volunteer,
+                claim_id=claim.pk,
+                until=claim.expires_at.isoformat(),
             )
     return bool(won)
 
@@ -113,15 +105,7 @@ def _ask(need: Need, now: datetime) -> bool:
             return False
         NeedNote.objects.create(need=need, kind=NeedNote.Kind.SYSTEM, body=STILL_NEEDED_ASKED)
         audit_record(actor=None, verb="need.still_needed_asked", target=need)
-        if need.contact_method == ContactMethod.EMAIL and need.contact_value:
-            # Only a hash of the status link is kept, so the email can't include the link.
-            email_address(
-                address=need.contact_value,
-                language=need.language,
-                subject=STILL_NEEDED_SUBJECT,
-                template="matching/messages/still_needed_email.txt",
-                context={"network": need.network.name, "asked_on": need.created_at},
-            )
+        events.need_ask_still_needed(need)
     return True
 
 

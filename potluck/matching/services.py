@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -32,11 +31,11 @@ from potluck.matching.inputs import (
 )
 from potluck.matching.labels import failure_label
 from potluck.matching.models import Dispatch, MatchRun, Suggestion
-from potluck.matching.notify import email_user
 from potluck.needs import services as need_services
 from potluck.needs.models import Need
 from potluck.networks.models import Network
 from potluck.networks.permissions import is_coordinator
+from potluck.notifications import events
 
 NOT_ALLOWED = _("You are not allowed to do that.")
 NOTHING_CHOSEN = _("Choose at least one need to send to a volunteer.")
@@ -164,9 +163,9 @@ def match_dispatch(
         }
         if refusals:
             raise DispatchRefused(refusals)
-    sent = [dispatch for dispatch in dispatches if isinstance(dispatch, Dispatch)]
-    for dispatch in sent:
-        _email_dispatched(dispatch, network)
+        sent = [dispatch for dispatch in dispatches if isinstance(dispatch, Dispatch)]
+        for dispatch in sent:
+            _email_dispatched(dispatch, network)
     return sent
 
 
@@ -238,12 +237,13 @@ def _dispatch_one(
 
 
 def _email_dispatched(dispatch: Dispatch, network: Network) -> None:
-    link = settings.SITE_URL + reverse("matching:my_tasks", args=[network.slug])
-    email_user(
-        user=dispatch.volunteer,
-        subject=DISPATCH_SUBJECT,
-        template="matching/messages/dispatched_email.txt",
-        context={"network": network.name, "link": link, "until": dispatch.expires_at},
+    """Tell the volunteer, by their chosen channels, once the dispatch commits."""
+    events.dispatch_asked(
+        dispatch.need,
+        volunteer=dispatch.volunteer,
+        dispatch_id=dispatch.pk,
+        until=dispatch.expires_at.isoformat(),
+        path=reverse("matching:my_tasks", args=[network.slug]),
     )
 
 

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from potluck.accounts.models import phone_hash
+from potluck.accounts.phones import normalize_phone
 from potluck.core.fields import EncryptedTextField
 from potluck.core.models import BaseModel
 from potluck.networks.categories import Category
@@ -32,6 +34,18 @@ class Urgency(models.TextChoices):
 
 
 URGENCY_ORDER = {Urgency.TODAY: 0, Urgency.FEW_DAYS: 1, Urgency.THIS_WEEK: 2, Urgency.FLEXIBLE: 3}
+
+
+def urgency_rank_expression() -> models.Case:
+    """0 for "today" up to 3 for "whenever": the first key of every list of needs."""
+    return models.Case(
+        *[
+            models.When(urgency=code, then=models.Value(rank))
+            for code, rank in URGENCY_ORDER.items()
+        ],
+        default=models.Value(len(URGENCY_ORDER)),
+        output_field=models.SmallIntegerField(),
+    )
 
 
 NEED_EVENT_LABELS = {
@@ -105,6 +119,9 @@ class Need(BaseModel):
     )
     contact_value = EncryptedTextField(_("phone number or email"), max_length=254)
     contact_times = EncryptedTextField(_("when to reach you"), max_length=120, blank=True)
+    # A keyed hash of the number when they asked to be texted, so a text from that number
+    # finds their need without decrypting anyone's contact details (potluck/sms).
+    contact_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     # For matching: a need met by car, a requester happy with any language, and the weekly
     # half-day slots it can be met in (empty: any time; see potluck.volunteers.SLOTS).
     needs_car = models.BooleanField(_("needs someone with a car"), default=False)
@@ -143,15 +160,47 @@ class Need(BaseModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Set when the retention job erased the personal details (see potluck/privacy).
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Stored by the database from `urgency`, so that an index can give the board its order
+    # (most urgent, then longest waiting) without sorting every open need on each page.
+    urgency_rank = models.GeneratedField(
+        expression=urgency_rank_expression(),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
 
     objects = NeedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Each list of needs walks one of these in order (see potluck/core/keyset.py), so a
+        # page reads about as many rows as it shows, however many needs there are.
         indexes = [
+            models.Index(
+                fields=["network", "status", "urgency_rank", "created_at", "id"],
+                name="need_board_rank_idx",
+            ),
+            models.Index(
+                fields=["network", "urgency_rank", "created_at", "id"],
+                condition=Q(status__in=["open", "claimed", "delivered"]),
+                name="need_active_rank_idx",
+            ),
+            models.Index(
+                fields=["network", "urgency_rank", "created_at", "id"], name="need_all_rank_idx"
+            ),
+            models.Index(
+                fields=["network", "status", "claim_expires_at", "id"], name="need_triage_claim_idx"
+            ),
+            models.Index(
+                fields=["network", "status", "delivered_at", "id"], name="need_triage_done_idx"
+            ),
             models.Index(fields=["network", "status", "created_at"], name="need_board_idx"),
             models.Index(fields=["claimant", "status"], name="need_claimant_idx"),
             models.Index(fields=["status", "claim_expires_at"], name="need_claim_expiry_idx"),
+            models.Index(
+                fields=["contact_hash"],
+                condition=~Q(contact_hash=""),
+                name="need_contact_hash_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -165,6 +214,16 @@ class Need(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("needs:detail", args=[self.network.slug, self.pk])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the lookup hash in step with the encrypted SMS contact (like User.save)."""
+        phone = normalize_phone(self.contact_value or "")
+        sms = self.contact_method == ContactMethod.SMS and phone is not None
+        self.contact_hash = phone_hash(phone) if sms and phone else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"contact_value", "contact_method"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "contact_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def is_final(self) -> bool:
@@ -283,7 +342,9 @@ class Offer(BaseModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
-            models.Index(fields=["network", "status", "created_at"], name="offer_board_idx"),
+            models.Index(
+                fields=["network", "status", "created_at", "id"], name="offer_board_key_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from potluck.core.errors import DomainError
 from potluck.core.http import AuthedRequest
+from potluck.core.keyset import page_for_request
 from potluck.needs import permissions, selectors, services
 from potluck.needs.forms import MessageForm, OfferFilterForm, OfferForm
 from potluck.networks import selectors as network_selectors
@@ -23,14 +23,11 @@ def offer_board(request: AuthedRequest, slug: str) -> HttpResponse:
     form = OfferFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     offers = selectors.offer_list_for_board(network=network, **filters)
-    page = Paginator(offers, settings.POTLUCK_PAGE_SIZE).get_page(request.GET.get("page"))
+    pager = page_for_request(request, offers, salt="needs.offers", limit=settings.POTLUCK_PAGE_SIZE)
     context = network_context(user=request.user, network=network)
-    query = request.GET.copy()
-    query.pop("page", None)
     context.update(
         form=form,
-        page=page,
-        query=query.urlencode(),
+        pager=pager,
         my_matches=selectors.match_list_for_user(user=request.user, network=network),
     )
     return render(request, "needs/offer_board.html", context)

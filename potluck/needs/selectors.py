@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,7 +13,6 @@ from django.utils import timezone
 from potluck.core.models import AuditEvent
 from potluck.needs.models import (
     NEED_EVENT_LABELS,
-    URGENCY_ORDER,
     Match,
     Need,
     NeedNote,
@@ -65,19 +65,13 @@ def access_match(*, user: Any, network: Network, match_id: int) -> Match:
     return match
 
 
-def _urgency_rank() -> Case:
-    return Case(
-        *[When(urgency=code, then=Value(rank)) for code, rank in URGENCY_ORDER.items()],
-        output_field=IntegerField(),
-    )
-
-
 def by_priority(needs: QuerySet[Need]) -> QuerySet[Need]:
     """Most urgent first, then longest waiting: the order of every list of needs.
 
-    The order is total (it ends on the primary key), so keyset pagination can follow it.
+    The order is total (it ends on the primary key) and matches the needs' board indexes, so
+    keyset pagination can follow it and a page reads only the rows it shows.
     """
-    return needs.annotate(urgency_rank=_urgency_rank()).order_by("urgency_rank", "created_at", "pk")
+    return needs.order_by("urgency_rank", "created_at", "pk")
 
 
 @dataclass(frozen=True)
@@ -105,7 +99,13 @@ def need_list_for_board(*, network: Network, filters: BoardFilters) -> QuerySet[
 
 
 def offer_list_for_board(*, network: Network, kind: str = "", area: str = "") -> QuerySet[Offer]:
-    offers = Offer.objects.filter(network=network).open().select_related("author")
+    """The network's open offers, newest first (walking offer_board_key_idx)."""
+    offers = (
+        Offer.objects.filter(network=network)
+        .open()
+        .select_related("author")
+        .order_by("-created_at", "-pk")
+    )
     if kind:
         offers = offers.filter(kind=kind)
     if area:
@@ -115,36 +115,43 @@ def offer_list_for_board(*, network: Network, kind: str = "", area: str = "") ->
 
 @dataclass(frozen=True)
 class TriageQueue:
-    new: list[Need]
-    stale: list[Need]
-    expiring: list[Need]
-    delivered: list[Need]
+    """The four lists of the triage page, each unevaluated so that it can be paged."""
+
+    new: QuerySet[Need]
+    stale: QuerySet[Need]
+    expiring: QuerySet[Need]
+    delivered: QuerySet[Need]
 
 
 def need_list_for_triage(*, network: Network) -> TriageQueue:
     """What a coordinator should look at: new asks, needs waiting too long, claims running out.
-    Open needs come most urgent first, then longest waiting."""
+    Open needs come most urgent first, then longest waiting; each list ends on the primary key
+    and walks an index of needs (see Need.Meta.indexes)."""
     now = timezone.now()
-    needs = Need.objects.filter(network=network).select_related("claimant")
+    needs = Need.objects.filter(network=network)
     return TriageQueue(
-        new=list(by_priority(needs.open().filter(created_at__gte=now - NEW_WITHIN))),
-        stale=list(by_priority(needs.open().filter(created_at__lt=now - STALE_AFTER))),
-        expiring=list(
-            needs.filter(
-                status=Need.Status.CLAIMED, claim_expires_at__lt=now + EXPIRING_WITHIN
-            ).order_by("claim_expires_at")
-        ),
-        delivered=list(needs.filter(status=Need.Status.DELIVERED).order_by("delivered_at")),
+        new=by_priority(needs.open().filter(created_at__gte=now - NEW_WITHIN)),
+        stale=by_priority(needs.open().filter(created_at__lt=now - STALE_AFTER)),
+        expiring=needs.filter(
+            status=Need.Status.CLAIMED, claim_expires_at__lt=now + EXPIRING_WITHIN
+        ).order_by("claim_expires_at", "pk"),
+        # need_mark_delivered is the only way in, and it always sets delivered_at.
+        delivered=needs.filter(status=Need.Status.DELIVERED).order_by("delivered_at", "pk"),
     )
 
 
 def need_list_for_volunteer(*, user: Any, network: Network) -> QuerySet[Need]:
-    """A volunteer's current claims and delivered needs awaiting closing."""
-    return Need.objects.filter(
-        network=network,
-        claimant=user,
-        status__in=(Need.Status.CLAIMED, Need.Status.DELIVERED),
-    ).order_by("claim_expires_at", "pk")
+    """A volunteer's current claims and delivered needs awaiting closing, the claim that runs
+    out first at the top (a delivered need without a claim end counts from its delivery)."""
+    return (
+        Need.objects.filter(
+            network=network,
+            claimant=user,
+            status__in=(Need.Status.CLAIMED, Need.Status.DELIVERED),
+        )
+        .annotate(until=Coalesce("claim_expires_at", "delivered_at", "created_at"))
+        .order_by("until", "pk")
+    )
 
 
 def need_notes(*, need: Need) -> QuerySet[NeedNote]:
@@ -163,5 +170,5 @@ def match_list_for_user(*, user: Any, network: Network) -> QuerySet[Match]:
     return (
         Match.objects.filter(network=network, status=Match.Status.OPEN)
         .filter(Q(responder=user) | Q(offer__author=user))
-        .select_related("offer", "responder", "offer__author")
+        .select_related("offer", "responder", "offer__author", "network")
     )

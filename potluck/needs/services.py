@@ -36,6 +36,7 @@ from potluck.needs.permissions import (
 )
 from potluck.networks.models import Network
 from potluck.networks.permissions import is_volunteer, role_in
+from potluck.notifications import events
 from potluck.volunteers.services import checkin_after_delivery
 
 NOT_ALLOWED = _("You are not allowed to do that.")
@@ -71,8 +72,10 @@ def need_create(
     contact_times: str = "",
     requester: User | None = None,
     entered_by: User | None = None,
+    intake: str = "",
 ) -> tuple[Need, str]:
-    """Record a request for help; returns the need and its requester's status token."""
+    """Record a request for help; returns the need and its requester's status token.
+    `intake` says how it came ("sms"); by default "phone" when entered for someone, or "form"."""
     if category not in network.categories:
         raise DomainError(UNKNOWN_CATEGORY, code="unknown_category")
     if language not in network.languages:
@@ -100,8 +103,9 @@ def need_create(
         actor=entered_by or requester,
         verb="need.created",
         target=need,
-        data={"intake": "phone" if entered_by else "form"},
+        data={"intake": intake or ("phone" if entered_by else "form")},
     )
+    events.need_created(need)
     return need, token
 
 
@@ -120,13 +124,16 @@ def need_claim(*, need: Need, volunteer: User) -> Claim:
     need.status, need.claimant, need.claim_expires_at = Need.Status.CLAIMED, volunteer, expires_at
     claim = Claim.objects.create(need=need, volunteer=volunteer, expires_at=expires_at)
     audit_record(actor=volunteer, verb="need.claimed", target=need)
+    events.need_claimed(need, claim_id=claim.pk)
     return claim
 
 
-def _end_claim(need: Need, outcome: str, now: datetime) -> None:
-    Claim.objects.filter(need=need, outcome=Claim.Outcome.ACTIVE).update(
-        outcome=outcome, ended_at=now, updated_at=now
-    )
+def _end_claim(need: Need, outcome: str, now: datetime) -> int | None:
+    """End the need's active claim; returns its id (None if there was none)."""
+    active = Claim.objects.filter(need=need, outcome=Claim.Outcome.ACTIVE)
+    claim_id = active.values_list("pk", flat=True).first()
+    active.update(outcome=outcome, ended_at=now, updated_at=now)
+    return claim_id
 
 
 def _reopen(
@@ -156,11 +163,12 @@ def need_release(*, need: Need, by: User, reason: str = "") -> Need:
     now = timezone.now()
     if not _reopen(need, expected_claimant_id=need.claimant_id, now=now):
         raise DomainError(NEED_NOT_CLAIMED, code="not_claimed", status=409)
-    _end_claim(need, Claim.Outcome.RELEASED, now)
+    claim_id = _end_claim(need, Claim.Outcome.RELEASED, now)
     need.status, need.claimant, need.claim_expires_at = Need.Status.OPEN, None, None
     if reason.strip():
         NeedNote.objects.create(need=need, author=by, kind=NeedNote.Kind.NOTE, body=reason.strip())
     audit_record(actor=by, verb="need.released", target=need)
+    events.need_reopened(need, claim_id=claim_id)
     return need
 
 
@@ -181,6 +189,7 @@ def need_mark_delivered(*, need: Need, by: User) -> Need:
     _end_claim(need, Claim.Outcome.DELIVERED, now)
     need.status, need.delivered_at = Need.Status.DELIVERED, now
     audit_record(actor=by, verb="need.delivered", target=need)
+    events.need_delivered(need)
     if need.claimant_id is not None:
         # After commit, and robust: asking how the volunteer is must never undo a delivery.
         ask = partial(
@@ -200,6 +209,7 @@ def _finish(need: Need, *, outcome: str, actor: User | None, verb: str) -> Need:
     _end_claim(need, Claim.Outcome.CLOSED, now)
     need.status, need.closed_at = outcome, now
     audit_record(actor=actor, verb=verb, target=need, data={"outcome": outcome})
+    events.need_finished(need, by_requester=actor is None)
     return need
 
 
@@ -285,7 +295,7 @@ def claims_expire(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             if not _reopen(need, expected_claimant_id=need.claimant_id, now=now, expired_only=True):
                 continue
-            _end_claim(need, Claim.Outcome.EXPIRED, now)
+            claim_id = _end_claim(need, Claim.Outcome.EXPIRED, now)
             NeedNote.objects.create(
                 need=need, kind=NeedNote.Kind.SYSTEM, body=NeedNote.CLAIM_EXPIRED
             )
@@ -295,6 +305,7 @@ def claims_expire(*, now: datetime | None = None) -> int:
                 target=need,
                 data={"volunteer": need.claimant_id},
             )
+            events.need_reopened(need, claim_id=claim_id)
             count += 1
     return count
 

@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from potluck.accounts import throttle
 from potluck.core.errors import DomainError
 from potluck.core.http import AuthedRequest, Request
+from potluck.core.keyset import page_for_request
 from potluck.needs import permissions, selectors, services
 from potluck.needs.forms import AskForm, BoardFilterForm, CloseForm, NoteForm, ReleaseForm
 from potluck.needs.models import Need
@@ -80,18 +80,19 @@ def need_intake(request: AuthedRequest, slug: str) -> HttpResponse:
 @login_required
 def need_board(request: AuthedRequest, slug: str) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
-    form = BoardFilterForm(request.GET or None, network=network, initial={"status": "open"})
+    # The cursor is not a filter: a board reached by "Next page" alone is still the open needs.
+    filters_given = request.GET.copy()
+    filters_given.pop("cursor", None)
+    form = BoardFilterForm(filters_given or None, network=network, initial={"status": "open"})
     filters = (
         selectors.BoardFilters(**form.cleaned_data)
         if form.is_valid()
         else (selectors.BoardFilters())
     )
     needs = selectors.need_list_for_board(network=network, filters=filters)
-    page = Paginator(needs, settings.POTLUCK_PAGE_SIZE).get_page(request.GET.get("page"))
+    pager = page_for_request(request, needs, salt="needs.board", limit=settings.POTLUCK_PAGE_SIZE)
     context = network_context(user=request.user, network=network)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context.update(form=form, page=page, query=query.urlencode())
+    context.update(form=form, pager=pager)
     return render(request, "needs/board.html", context)
 
 
@@ -235,14 +236,30 @@ def need_triage(request: AuthedRequest, slug: str) -> HttpResponse:
     network = network_selectors.access_network(
         user=request.user, slug=slug, roles=COORDINATOR_ROLES
     )
+    queue = selectors.need_list_for_triage(network=network)
+    # Each list pages on its own, with its own cursor in the address (?stale=…).
+    size = settings.POTLUCK_PAGE_SIZE
     context = network_context(user=request.user, network=network)
-    context["queue"] = selectors.need_list_for_triage(network=network)
+    context.update(
+        {
+            f"{name}_page": page_for_request(
+                request, getattr(queue, name), salt=f"needs.triage.{name}", limit=size, param=name
+            )
+            for name in TRIAGE_LISTS
+        }
+    )
     return render(request, "needs/triage.html", context)
+
+
+TRIAGE_LISTS = ("new", "stale", "expiring", "delivered")
 
 
 @login_required
 def my_claims(request: AuthedRequest, slug: str) -> HttpResponse:
     network = network_selectors.access_network(user=request.user, slug=slug)
+    needs = selectors.need_list_for_volunteer(user=request.user, network=network)
     context = network_context(user=request.user, network=network)
-    context["needs"] = selectors.need_list_for_volunteer(user=request.user, network=network)
+    context["pager"] = page_for_request(
+        request, needs, salt="needs.my_claims", limit=settings.POTLUCK_PAGE_SIZE
+    )
     return render(request, "needs/my_claims.html", context)

@@ -88,6 +88,10 @@ class Network(BaseModel):
         default=5,
         validators=[MaxValueValidator(100)],
     )
+    # Reaching people without the internet (potluck/sms, the flyer): all public.
+    phone_number = models.CharField(_("phone line for help"), max_length=32, blank=True)
+    sms_number = models.CharField(_("number people text"), max_length=32, blank=True)
+    sms_keyword = models.CharField(_("word people text to start"), max_length=20, blank=True)
     checkin_period_days = models.PositiveSmallIntegerField(
         _("counting deliveries over so many days"),
         default=30,
@@ -96,6 +100,14 @@ class Network(BaseModel):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Networks sharing a text number tell texts apart by the word (networks/reach.py).
+            models.UniqueConstraint(
+                fields=["sms_number", "sms_keyword"],
+                condition=~models.Q(sms_keyword=""),
+                name="network_sms_keyword_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from potluck.networks import views
+from potluck.networks import reach_views, views
 
 app_name = "networks"
 urlpatterns = [
@@ -25,4 +25,8 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    # Paper and phone (reach_views.py)
+    path("<slug:slug>/reach/", reach_views.reach_settings, name="reach"),
+    path("<slug:slug>/flyer.pdf", reach_views.flyer, name="flyer"),
+    path("<slug:slug>/noticeboard/", reach_views.noticeboard, name="noticeboard"),
 ]

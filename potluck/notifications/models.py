@@ -14,6 +14,12 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     SMS = "sms", _("Text message (SMS)")
     WEB = "web", _("In Potluck")
+    # A network's chat group (potluck.notifications.webhooks): never a person's channel.
+    WEBHOOK = "webhook", _("Chat group")
+
+
+# What a person may choose; WEBHOOK is not a person's channel.
+PERSON_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEB)
 
 
 def default_channels() -> list[str]:
@@ -84,9 +90,18 @@ class Message(BaseModel):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
+        # For someone who chose a daily digest: kept until the digest, then folded into it.
+        HELD = "held", _("Waiting for the daily digest")
+        FOLDED = "folded", _("Sent in a daily digest")
 
+    # A person with an account, or none: then `address` is set when the message is written
+    # (someone who asked for help without an account, a chat group's hook).
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_messages"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notification_messages",
     )
     network = models.ForeignKey(
         "networks.Network", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -107,6 +122,10 @@ class Message(BaseModel):
     # An exception class and SMTP code, never an address or a body.
     last_error = models.CharField(max_length=100, blank=True)
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    # The daily digest a held message went out in (see potluck.notifications.digests).
+    digest = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="folded"
+    )
 
     objects = MessageQuerySet.as_manager()
 
@@ -118,10 +137,19 @@ class Message(BaseModel):
                 condition=models.Q(dedupe_key__isnull=False),
                 name="notifications_message_dedupe",
             ),
+            models.UniqueConstraint(
+                fields=["network", "channel", "dedupe_key"],
+                condition=models.Q(recipient__isnull=True, dedupe_key__isnull=False),
+                name="notifications_message_dedupe_address",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notifications_due_idx"),
+            models.Index(
+                fields=["recipient", "channel", "created_at"], name="notifications_inbox_idx"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to user {self.recipient_id} by {self.channel} ({self.status})"
+        to = f"user {self.recipient_id}" if self.recipient_id else "an address"
+        return f"{self.kind} to {to} by {self.channel} ({self.status})"

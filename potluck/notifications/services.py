@@ -17,10 +17,18 @@ from django.utils import timezone, translation
 from potluck.accounts.models import User
 from potluck.core import sms
 from potluck.networks.models import Network
-from potluck.notifications.models import Channel, Message
+from potluck.notifications.models import PERSON_CHANNELS, Channel, Message, Preference
 from potluck.notifications.selectors import preference_for
 
-__all__ = ["message_deliver", "message_render", "messages_deliver_due", "notify", "preference_for"]
+__all__ = [
+    "message_deliver",
+    "message_render",
+    "messages_deliver_due",
+    "next_digest_at",
+    "notify",
+    "notify_address",
+    "preference_for",
+]
 
 # What a failed send raises: SMTP refusals, network trouble, and the SMS backends' errors.
 SEND_ERRORS = (smtplib.SMTPException, OSError, RuntimeError)
@@ -31,6 +39,14 @@ MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=15)
 SMS_MAX_LENGTH = 320
 SMTP_TIMEOUT = 60
+# The kind of a person's daily digest (potluck.notifications.digests); its items are the
+# messages folded into it.
+DIGEST_KIND = "digest"
+# Kinds that lose their point if they wait for a digest: they go out right away. A message
+# from the person a volunteer is helping is part of a conversation, never digest material.
+UNHELD_KINDS = frozenset(
+    {DIGEST_KIND, "claim.reminder", "dispatch.asked", "queue.digest", "sms.requester_message"}
+)
 
 
 @transaction.atomic
@@ -44,13 +60,15 @@ def notify(
     dedupe_key: str | None = None,
 ) -> list[Message]:
     """Queue `kind` for `recipient` on each channel they chose; it is sent after commit."""
+    preference = preference_for(recipient)
     chosen = [
         channel
-        for channel in dict.fromkeys(preference_for(recipient).channels)
-        if channel in Channel.values and (channels is None or channel in channels)
+        for channel in dict.fromkeys(preference.channels)
+        if channel in PERSON_CHANNELS and (channels is None or channel in channels)
     ]
     messages = []
     for channel in chosen:
+        held_until = _held_until(preference, channel=channel, kind=kind, context=context)
         message = _message_create(
             recipient=recipient,
             network=network,
@@ -59,12 +77,69 @@ def notify(
             context=context,
             language=recipient.language,
             dedupe_key=dedupe_key,
+            **(
+                {"status": Message.Status.HELD, "next_attempt_at": held_until} if held_until else {}
+            ),
         )
         if message is not None:
             messages.append(message)
-            # robust: a queue that is down must not undo the caller's work; the sweep sends it.
-            transaction.on_commit(partial(_enqueue, message.pk), robust=True)
+            if held_until is None:
+                # robust: a queue that is down must not undo the caller's work; the sweep
+                # sends it.
+                transaction.on_commit(partial(_enqueue, message.pk), robust=True)
     return messages
+
+
+def _held_until(
+    preference: Preference, *, channel: str, kind: str, context: dict[str, Any]
+) -> datetime | None:
+    """When the daily digest takes this message, if its recipient chose a digest and it can
+    wait: urgent ones, time-bound kinds and the in-Potluck inbox never wait."""
+    if (
+        preference.mode != Preference.Mode.DIGEST
+        or channel == Channel.WEB
+        or kind in UNHELD_KINDS
+        or context.get("urgent") is True
+    ):
+        return None
+    return next_digest_at(timezone.now())
+
+
+def next_digest_at(now: datetime) -> datetime:
+    """The next daily digest time (settings.POTLUCK_DIGEST_HOUR, local) after `now`."""
+    local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
+    at = local.replace(hour=settings.POTLUCK_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    return at if at > local else at + timedelta(days=1)
+
+
+@transaction.atomic
+def notify_address(
+    *,
+    channel: str,
+    address: str,
+    language: str,
+    kind: str,
+    context: dict[str, Any],
+    network: Network | None = None,
+    dedupe_key: str | None = None,
+) -> Message | None:
+    """Queue `kind` to an address rather than an account: the phone or email of someone who
+    asked without signing up, or a chat group's hook. Sent after commit; None for a duplicate."""
+    if channel not in Channel.values or channel == Channel.WEB or not address:
+        raise ValueError(f"cannot send {kind} by {channel!r} to an empty or web address")
+    message = _message_create(
+        recipient=None,
+        network=network,
+        channel=channel,
+        kind=kind,
+        context=context,
+        language=language or settings.LANGUAGE_CODE,
+        address=address,
+        dedupe_key=dedupe_key,
+    )
+    if message is not None:
+        transaction.on_commit(partial(_enqueue, message.pk), robust=True)
+    return message
 
 
 def _message_create(**fields: Any) -> Message | None:
@@ -119,7 +194,11 @@ def _claim(*, message_id: int, now: datetime) -> bool:
 
 def _quiet_until(message: Message, now: datetime) -> datetime | None:
     """When the recipient's quiet hours end, if `now` is inside them and this must wait."""
-    if message.channel == Channel.WEB or message.context.get("urgent") is True:
+    if (
+        message.channel in (Channel.WEB, Channel.WEBHOOK)
+        or message.recipient is None
+        or message.context.get("urgent") is True
+    ):
         return None
     preference = preference_for(message.recipient)
     local = now.astimezone(ZoneInfo(settings.TIME_ZONE))
@@ -130,13 +209,26 @@ def _quiet_until(message: Message, now: datetime) -> datetime | None:
 
 
 def message_render(message: Message) -> tuple[str, str]:
-    """(subject, body) of `message` in its language: the template's first line is the subject."""
+    """(subject, body) of `message` in its language: the template's first line is the subject.
+    Templates see `channel`, so one template per kind can vary a line for SMS."""
+    extra: dict[str, Any] = {}
+    if message.kind == DIGEST_KIND:
+        folded = message.folded.select_related("network").order_by("created_at", "pk")
+        extra["items"] = [
+            _render(item, language=message.language, channel=message.channel) for item in folded
+        ]
+    return _render(message, language=message.language, channel=message.channel, **extra)
+
+
+def _render(message: Message, *, language: str, channel: str, **extra: Any) -> tuple[str, str]:
     context = {
         **message.context,
+        **extra,
+        "channel": channel,
         "network_name": message.network.name if message.network else "",
         "site_url": settings.SITE_URL,
     }
-    with translation.override(message.language):
+    with translation.override(language):
         text = render_to_string(f"notifications/{message.kind}.txt", context)
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip()
@@ -147,8 +239,13 @@ def _send(message: Message, *, now: datetime) -> None:
     if message.channel == Channel.WEB:
         _finish(message, status=Message.Status.SENT, subject=subject, body=body, now=now)
         return
-    recipient = message.recipient
-    address = (recipient.email if message.channel == Channel.EMAIL else recipient.phone) or ""
+    if message.channel == Channel.WEBHOOK:
+        from potluck.notifications.webhooks import webhook_send  # it imports this module
+
+        webhook_send(message)
+        _finish(message, status=Message.Status.SENT, address=message.address, now=now)
+        return
+    address = _address(message)
     if not address:
         _finish(message, status=Message.Status.SKIPPED, error="NoAddress", now=now)
     elif message.channel == Channel.EMAIL:
@@ -164,10 +261,28 @@ def _send(message: Message, *, now: datetime) -> None:
         )
     elif not sms.can_send():
         _finish(message, status=Message.Status.SKIPPED, error="SmsDisabled", now=now)
+    elif _sms_opted_out(phone=address, kind=message.kind):
+        _finish(message, status=Message.Status.SKIPPED, error="OptedOut", now=now)
     else:
         text = body if len(body) <= SMS_MAX_LENGTH else body[: SMS_MAX_LENGTH - 1] + "…"
-        sms.send_sms(to=address, body=text)
+        sender = message.network.sms_number if message.network else ""
+        sms.send_sms(to=address, body=text, sender=sender)
         _finish(message, status=Message.Status.SENT, address=address, body=text, now=now)
+
+
+def _sms_opted_out(*, phone: str, kind: str) -> bool:
+    """Whether the number texted STOP (potluck.sms, which imports this module)."""
+    from potluck.sms.selectors import sms_opted_out
+
+    return sms_opted_out(phone=phone, kind=kind)
+
+
+def _address(message: Message) -> str:
+    """Where it goes: the address it was written with, or the recipient's current one."""
+    recipient = message.recipient
+    if recipient is None:
+        return message.address
+    return (recipient.email if message.channel == Channel.EMAIL else recipient.phone) or ""
 
 
 def _finish(

@@ -55,7 +55,12 @@ class Keep(StrEnum):
     DONOR = "erased a year after the donation was received"
     IMPORT_FILE = "emptied once imported or discarded; an abandoned upload is deleted in a day"
     IDEMPOTENCY = "deleted a day after the request"
+    SCHEDULE = "deleted a week after the job's turn"
     MESSAGE = "deleted retention_days after it was sent, skipped or given up on"
+    SMS_CONVERSATION = (
+        "deleted once quiet for retention_days and its need (if any) ended retention_days ago"
+    )
+    SMS_OPT_OUT = "kept while the number stays opted out; deleted when it texts START"
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,9 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "still_needed_days": Rule(P, Keep.NETWORK, "When requesters are asked 'still needed?'"),
         "checkin_after_deliveries": Rule(P, Keep.NETWORK, "When volunteers are checked on."),
         "checkin_period_days": Rule(P, Keep.NETWORK, "The period deliveries are counted in."),
+        "phone_number": Rule(P, Keep.NETWORK, "The network's own phone line, on its flyer."),
+        "sms_number": Rule(P, Keep.NETWORK, "The network's own number people text."),
+        "sms_keyword": Rule(P, Keep.NETWORK, "The word people text to start asking."),
     },
     "networks.Membership": {
         **_base(Keep.ACCOUNT),
@@ -235,6 +243,7 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "language": Rule(M, Keep.NEED_FACT, "Language of the person who asked."),
         "contact_method": Rule(M, Keep.NEED_FACT, "Phone, SMS or email: the channel only."),
         "contact_value": Rule(S, Keep.NEED, "Their phone number or email; encrypted."),
+        "contact_hash": Rule(X, Keep.NEED, "Keyed hash of their SMS number, to know their texts."),
         "contact_times": Rule(S, Keep.NEED, "When to reach them; encrypted."),
         "needs_car": Rule(M, Keep.NEED_FACT, "Whether it takes a car."),
         "any_language": Rule(M, Keep.NEED_FACT, "Whether any language will do."),
@@ -249,6 +258,7 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "delivered_at": Rule(M, Keep.NEED_FACT, "When help was delivered."),
         "closed_at": Rule(M, Keep.NEED_FACT, "When it ended."),
         "erased_at": Rule(M, Keep.NEED_FACT, "When its personal details were erased."),
+        "urgency_rank": Rule(M, Keep.NEED_FACT, "How soon, as a number to sort by."),
     },
     "needs.Claim": {
         **_need_base(),
@@ -321,6 +331,12 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "expires_at": Rule(M, Keep.NEED, "When an answer was due."),
         "answered_at": Rule(M, Keep.NEED, "When they answered."),
     },
+    "ops.ScheduledRun": {
+        "id": Rule(M, Keep.SCHEDULE, "Row number."),
+        "job": Rule(M, Keep.SCHEDULE, "Which periodic job, e.g. deliver_messages."),
+        "slot": Rule(M, Keep.SCHEDULE, "Which turn: the start of its time slot."),
+        "enqueued_at": Rule(M, Keep.SCHEDULE, "When a worker enqueued it."),
+    },
     "api.IdempotencyKey": {
         "id": Rule(M, Keep.IDEMPOTENCY, "Row number."),
         "user": Rule(M, Keep.IDEMPOTENCY, "Whose request."),
@@ -341,13 +357,13 @@ REGISTRY: dict[str, dict[str, Rule]] = {
     },
     "notifications.Message": {
         **_base(Keep.MESSAGE),
-        "recipient": Rule(M, Keep.MESSAGE, "Who it is for."),
+        "recipient": Rule(M, Keep.MESSAGE, "Who it is for; empty when sent to an address."),
         "network": Rule(M, Keep.MESSAGE, "The network it is about."),
         "channel": Rule(M, Keep.MESSAGE, "Email, SMS or in Potluck."),
         "kind": Rule(M, Keep.MESSAGE, "What happened, e.g. need.claimed."),
         "context": Rule(M, Keep.MESSAGE, "Ids and short non-personal values for the text."),
         "language": Rule(M, Keep.MESSAGE, "The language it is written in."),
-        "address": Rule(S, Keep.MESSAGE, "The email or phone it went to; encrypted."),
+        "address": Rule(S, Keep.MESSAGE, "The email, phone or hook it goes to; encrypted."),
         "subject": Rule(S, Keep.MESSAGE, "The subject as sent; encrypted."),
         "body": Rule(S, Keep.MESSAGE, "The text as sent; encrypted."),
         "status": Rule(M, Keep.MESSAGE, "Waiting, sending, sent, failed or skipped."),
@@ -356,6 +372,55 @@ REGISTRY: dict[str, dict[str, Rule]] = {
         "sent_at": Rule(M, Keep.MESSAGE, "When it went out."),
         "last_error": Rule(M, Keep.MESSAGE, "An error class and code; never an address."),
         "dedupe_key": Rule(M, Keep.MESSAGE, "Names the event, so it is never sent twice."),
+        "digest": Rule(M, Keep.MESSAGE, "The daily digest a held message went out in."),
+    },
+    "sms.Conversation": {
+        **_base(Keep.SMS_CONVERSATION),
+        "number": Rule(P, Keep.SMS_CONVERSATION, "The network's public number that was texted."),
+        "phone": Rule(S, Keep.SMS_CONVERSATION, "The texter's phone number; encrypted."),
+        "phone_hash": Rule(X, Keep.SMS_CONVERSATION, "Keyed hash of the phone, to find it."),
+        "network": Rule(M, Keep.SMS_CONVERSATION, "The network they are texting."),
+        "language": Rule(M, Keep.SMS_CONVERSATION, "The language they chose."),
+        "step": Rule(M, Keep.SMS_CONVERSATION, "The question asked last."),
+        "description": Rule(
+            S, Keep.SMS_CONVERSATION, "What they need, until the need is made; encrypted."
+        ),
+        "category": Rule(M, Keep.SMS_CONVERSATION, "Kind of help, until the need is made."),
+        "area": Rule(M, Keep.SMS_CONVERSATION, "Roughly where, until the need is made."),
+        "need": Rule(M, Keep.SMS_CONVERSATION, "The need their answers made."),
+    },
+    "sms.OptOut": {
+        "id": Rule(M, Keep.SMS_OPT_OUT, "Row number."),
+        "phone_hash": Rule(X, Keep.SMS_OPT_OUT, "Keyed hash of a number that texted STOP."),
+        "created_at": Rule(M, Keep.SMS_OPT_OUT, "When it opted out."),
+    },
+    "sms.ReceivedMessage": {
+        "id": Rule(M, Keep.IDEMPOTENCY, "Row number."),
+        "sid": Rule(M, Keep.IDEMPOTENCY, "Twilio's id of a text, so a retried webhook is ignored."),
+        "received_at": Rule(M, Keep.IDEMPOTENCY, "When it arrived."),
+    },
+    "outreach.Broadcast": {
+        **_base(Keep.NETWORK),
+        "network": Rule(M, Keep.NETWORK, "The network it went out in."),
+        "sender": Rule(M, Keep.AUDIT_ACTOR, "The coordinator who sent it."),
+        "body": Rule(S, Keep.NETWORK, "The coordinators' message to volunteers; encrypted."),
+        "filters": Rule(M, Keep.NETWORK, "Skills, neighbourhoods, languages it was for."),
+        "channels": Rule(M, Keep.NETWORK, "Email, SMS, in Potluck."),
+        "token": Rule(M, Keep.NETWORK, "Random; stops a form sent twice sending it twice."),
+        "recipient_count": Rule(M, Keep.NETWORK, "How many people it reached."),
+        "email_count": Rule(M, Keep.NETWORK, "How many by email."),
+        "sms_count": Rule(M, Keep.NETWORK, "How many by SMS."),
+        "web_count": Rule(M, Keep.NETWORK, "How many in Potluck."),
+    },
+    "outreach.ChatHook": {
+        **_base(Keep.NETWORK),
+        "network": Rule(M, Keep.NETWORK, "Whose chat group."),
+        "name": Rule(M, Keep.NETWORK, "What coordinators call the group."),
+        "kind": Rule(M, Keep.NETWORK, "Slack, Discord, Matrix or generic JSON."),
+        "url": Rule(S, Keep.NETWORK, "The incoming-webhook address, a credential; encrypted."),
+        "secret": Rule(S, Keep.NETWORK, "Signs each post; shown once; a secret, encrypted."),
+        "is_active": Rule(M, Keep.NETWORK, "Whether new needs are posted."),
+        "created_by": Rule(M, Keep.AUDIT_ACTOR, "The coordinator who added it."),
     },
     "ledger.Account": {
         **_base(Keep.BOOKS),

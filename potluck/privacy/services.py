@@ -32,6 +32,7 @@ from potluck.needs.models import Claim, Match, MatchMessage, Need, NeedNote, Off
 from potluck.networks.models import Invitation, Membership, Network, Role
 from potluck.notifications.models import Message
 from potluck.privacy import selectors
+from potluck.sms.services import sms_delete_expired
 
 WRONG_PASSWORD = _("That is not your password. Nothing was deleted.")
 WRONG_PASSWORD_CODE = "wrong_password"  # noqa: S105 (an error code)
@@ -108,6 +109,7 @@ def _need_erase(need_id: int, *, now: datetime, due: Q) -> bool:
             .update(
                 description="",
                 contact_value="",
+                contact_hash="",
                 contact_times="",
                 requester=None,
                 entered_by=None,
@@ -284,7 +286,8 @@ def money_details_erase_expired(*, now: datetime, batch_size: int = BATCH_SIZE) 
 
 
 def messages_delete_expired(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
-    """Delete outbox messages retention_days after they were sent, skipped or failed."""
+    """Delete outbox messages retention_days after they were sent, skipped, failed or folded
+    into a digest (a digest's items)."""
     count = 0
     scopes = [(Q(network__retention_days=length), cutoff) for length, cutoff in _per_retention(now)]
     scopes.append((Q(network__isnull=True), _default_cutoff(now)))
@@ -295,7 +298,12 @@ def messages_delete_expired(*, now: datetime, batch_size: int = BATCH_SIZE) -> i
     return count
 
 
-FINISHED_MESSAGES = (Message.Status.SENT, Message.Status.SKIPPED, Message.Status.FAILED)
+FINISHED_MESSAGES = (
+    Message.Status.SENT,
+    Message.Status.SKIPPED,
+    Message.Status.FAILED,
+    Message.Status.FOLDED,
+)
 SETTLED_REQUESTS = (
     Disbursement.Status.PAID,
     Disbursement.Status.REFUSED,
@@ -362,6 +370,7 @@ def retention_enforce(
         "money_details": money_details_erase_expired(now=now, batch_size=batch_size),
         "idempotency_keys": idempotency_keys_delete_expired(now=now),
         "messages": messages_delete_expired(now=now, batch_size=batch_size),
+        "sms_conversations": sms_delete_expired(now=now, batch_size=batch_size),
         "api_tokens": api_tokens_delete_revoked(now=now),
         "login_verifications": login_verifications_delete_expired(now=now),
         "task_results": task_results_delete_expired(now=now),

@@ -11,6 +11,7 @@ status links, an offer and a conversation about it, an invitation, and an API ke
 """
 
 import itertools
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +30,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja.operation import PathView
 from PIL import Image as PILImage
+from twilio.request_validator import RequestValidator
 
 from potluck.accounts.models import LoginVerification, User
 from potluck.accounts.services import _link_create, api_token_create
@@ -54,6 +56,7 @@ from potluck.networks.categories import Category
 from potluck.networks.models import Invitation, Membership, Network, Role
 from potluck.networks.selectors import ELEVATED_ROLES
 from potluck.networks.tests.factories import InvitationFactory, MembershipFactory, NetworkFactory
+from potluck.outreach.models import ChatHook
 from potluck.volunteers.models import CheckIn, VolunteerProfile
 
 GET, POST = ("GET",), ("POST",)
@@ -134,6 +137,9 @@ class Route:
     target: Target
     # Succeeds without writing a row the fingerprint sees (a cookie, a session, an email).
     quiet: bool = False
+    # Called by a provider, not a browser (Twilio's SMS webhook): no session and no CSRF token,
+    # but a signature over each request (signature_headers); unsigned requests get 403.
+    signed: bool = False
 
     @property
     def is_api(self) -> bool:
@@ -143,6 +149,9 @@ class Route:
 CATALOGUE: tuple[Route, ...] = (
     Route("home", "", GET, Target.SITE),
     Route("set_language", "language/", POST, Target.SITE, quiet=True),
+    Route("ops:live", "health/live", GET, Target.SITE),
+    Route("ops:ready", "health/ready", GET, Target.SITE),
+    Route("ops:metrics", "health/metrics", GET, Target.SITE),
     # accounts
     Route("accounts:signup", "accounts/signup/", GET_POST, Target.SITE),
     Route("accounts:signup_sent", "accounts/signup/sent/", GET, Target.SITE),
@@ -179,6 +188,9 @@ CATALOGUE: tuple[Route, ...] = (
     Route("privacy:data", "accounts/me/data/", GET, Target.SITE),
     Route("privacy:export", "accounts/me/data/export/", POST, Target.SITE),
     Route("privacy:delete", "accounts/me/data/delete/", GET_POST, Target.SITE),
+    # a person's notification settings and in-Potluck messages
+    Route("notifications:inbox", "notifications/", GET, Target.SITE),
+    Route("notifications:settings", "notifications/settings/", GET_POST, Target.SITE),
     # networks
     Route("networks:new", "n/new/", GET_POST, Target.SITE),
     Route("networks:invitation", "n/invite/<str:token>/", GET_POST, Target.INVITE_LINK),
@@ -204,6 +216,10 @@ CATALOGUE: tuple[Route, ...] = (
         POST,
         Target.INVITATION,
     ),
+    # paper and phone: reach settings, the public flyer (a PDF), the printable offers board
+    Route("networks:reach", "n/<slug:slug>/reach/", GET_POST, Target.NETWORK),
+    Route("networks:flyer", "n/<slug:slug>/flyer.pdf", GET, Target.NETWORK),
+    Route("networks:noticeboard", "n/<slug:slug>/noticeboard/", GET, Target.NETWORK),
     # needs and offers
     Route("needs:ask", "n/<slug:slug>/ask/", GET_POST, Target.NETWORK),
     Route("needs:board", "n/<slug:slug>/needs/", GET, Target.NETWORK),
@@ -317,6 +333,14 @@ CATALOGUE: tuple[Route, ...] = (
     ),
     Route("ledger:ledger_csv", "n/<slug:slug>/money/ledger.csv", GET, Target.NETWORK),
     Route("ledger:balance_check", "n/<slug:slug>/money/check/", GET, Target.NETWORK),
+    # outreach: coordinators' broadcasts to volunteers, and chat groups (hook id in the body)
+    Route("outreach:broadcasts", "n/<slug:slug>/broadcasts/", GET_POST, Target.NETWORK),
+    Route("outreach:chat_groups", "n/<slug:slug>/chat-groups/", GET_POST, Target.NETWORK),
+    Route("outreach:chat_group_toggle", "n/<slug:slug>/chat-groups/toggle/", POST, Target.NETWORK),
+    Route("outreach:chat_group_delete", "n/<slug:slug>/chat-groups/delete/", POST, Target.NETWORK),
+    Route("outreach:chat_group_test", "n/<slug:slug>/chat-groups/test/", POST, Target.NETWORK),
+    # SMS: Twilio calls this for every text sent to a network's number
+    Route("sms:twilio", "sms/twilio/", POST, Target.SITE, signed=True),
     # the requester's status page
     Route("status:detail", "s/<str:token>/", GET, Target.STATUS_LINK),
     Route("status:message", "s/<str:token>/message/", POST, Target.STATUS_LINK),
@@ -721,6 +745,10 @@ def _side(label: str) -> Side:
         languages=list(network.languages),
         weekly_cap=21,
     )
+    # A chat group the outreach routes act on (by its id in the body; see _world_hook).
+    ChatHook.objects.create(
+        network=network, name="World chat", kind="slack", url=WORLD_HOOK_URL, secret="world"
+    )
     return Side(
         network=network,
         people=people,
@@ -744,6 +772,15 @@ def _side(label: str) -> Side:
             "pledge_link": make_pledge_link(network=network, donor=people["neighbour"]),
         },
     )
+
+
+# Never contacted: messages written in the access tests are rolled back before delivery.
+WORLD_HOOK_URL = "https://hooks.example.org/world"
+
+
+def _world_hook(network: Network) -> dict[str, Any]:
+    """The body naming the chat group of `network` that build_world made."""
+    return {"hook": ChatHook.objects.filter(network=network).values_list("pk", flat=True).first()}
 
 
 def _join(network: Network, role: str) -> User:
@@ -839,7 +876,18 @@ def _new_network(_obj: Any) -> dict[str, Any]:
 
 # A valid body for each route that takes one, from the object the URL points at; the others
 # are posted empty. Pages that ask for a password or a code again get the sender's.
+def _sms_text(_obj: Any) -> dict[str, Any]:
+    """A text Twilio passes on: someone asks a network's number for help (HELP)."""
+    return {
+        "MessageSid": f"SM{uuid.uuid4().hex}",
+        "From": "+15550100999",
+        "To": "+15550100000",
+        "Body": "HELP",
+    }
+
+
 BODIES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "sms:twilio": _sms_text,
     "set_language": lambda _obj: {"language": "es", "next": "/"},
     "accounts:signup": lambda _obj: {
         "display_name": "Newcomer",
@@ -858,11 +906,23 @@ BODIES: dict[str, Callable[[Any], dict[str, Any]]] = {
         "new_password2": "another long passphrase",
     },
     "privacy:delete": lambda _obj: {"password": PASSWORD},
+    "notifications:settings": lambda _obj: {
+        "channels": ["web"],
+        "mode": "digest",
+        "quiet_start": "22",
+        "quiet_end": "7",
+        "language": "en",
+    },
     "networks:new": _new_network,
     "networks:join": lambda _obj: {"note": "Hello"},
     "networks:membership_answer": lambda _obj: {"answer": "approve"},
     "networks:membership_role": lambda _obj: {"role": Role.VOLUNTEER},
     "networks:invitation_new": lambda _obj: {"role": Role.MEMBER, "max_uses": "1"},
+    "networks:reach": lambda _obj: {
+        "phone_number": "+1 555 010 0100",
+        "sms_number": "+1 555 010 0200",
+        "sms_keyword": "riverside",
+    },
     "needs:ask": _ask,
     "needs:intake": _ask,
     "needs:release": lambda _obj: {"reason": "I can't make it after all."},
@@ -884,6 +944,20 @@ BODIES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "volunteers:pause": lambda _obj: {"week": "1"},
     "volunteers:checkin": lambda _obj: {"answer": "break"},
     "matching:dispatch": lambda network: _dispatch_form(network),
+    "outreach:broadcasts": lambda network: {
+        "message": "Can anyone help at the pantry on Saturday?",
+        "channels": ["email", "web"],
+        "token": "world-broadcast-token",
+        "confirm": "1",
+    },
+    "outreach:chat_groups": lambda _obj: {
+        "name": "Volunteers",
+        "kind": "discord",
+        "url": "https://discord.example.org/api/webhooks/1/world",
+    },
+    "outreach:chat_group_toggle": _world_hook,
+    "outreach:chat_group_delete": _world_hook,
+    "outreach:chat_group_test": _world_hook,
     "status:message": lambda _obj: {"body": "Thank you, evenings are best."},
     "status:language": lambda _obj: {"language": "es"},
     "api:create_need": lambda network: {**_ask(network), "network": network.slug},
@@ -968,6 +1042,15 @@ def _dispatch_form(network: Network) -> dict[str, Any]:
     if first is None or profile is None:
         return {}
     return {"include": [first.pk], f"volunteer-{first.pk}": profile.user_id}
+
+
+def signature_headers(route: Route, url: str, body: dict[str, Any]) -> dict[str, str]:
+    """What the provider behind a signed route adds to each request (Twilio signs the public
+    URL and the form fields with the auth token); nothing for other routes."""
+    if not route.signed:
+        return {}
+    validator = RequestValidator(settings.POTLUCK_TWILIO_AUTH_TOKEN)
+    return {"X-Twilio-Signature": validator.compute_signature(settings.SITE_URL + url, body)}
 
 
 def body_for(route: Route, obj: Any, sender: User | None = None) -> dict[str, Any]:

@@ -83,6 +83,7 @@ from potluck.core.tests.routes import (
     make_pledge_link,
     make_volunteer_state,
     resolver_routes,
+    signature_headers,
     url_of,
 )
 from potluck.ledger.models import Disbursement, Pledge
@@ -94,6 +95,9 @@ POLICY = """
 route                           method state     whose     anon strg pend memb volu coor trea admn
 home                            GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
 set_language                    POST   -         -         Y    Y    Y    Y    Y    Y    Y    Y
+ops:live                        GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
+ops:ready                       GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
+ops:metrics                     GET    -         -         .    .    .    .    .    .    .    .
 accounts:signup                 GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
 accounts:signup                 POST   -         -         Y    Y    Y    Y    Y    Y    Y    Y
 accounts:signup_sent            GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
@@ -136,6 +140,9 @@ privacy:data                    GET    -         -         L    Y    Y    Y    Y
 privacy:export                  POST   -         -         L    Y    Y    C    Y    Y    Y    Y
 privacy:delete                  GET    -         -         L    Y    Y    Y    Y    Y    Y    Y
 privacy:delete                  POST   -         -         L    Y    Y    Y    Y    Y    Y    x
+notifications:inbox             GET    -         -         L    Y    Y    Y    Y    Y    Y    Y
+notifications:settings          GET    -         -         L    Y    Y    Y    Y    Y    Y    Y
+notifications:settings          POST   -         -         L    Y    Y    Y    Y    Y    Y    Y
 
 networks:new                    GET    -         -         L    Y    Y    Y    Y    Y    Y    Y
 networks:new                    POST   -         -         L    Y    Y    Y    Y    Y    Y    Y
@@ -152,6 +159,11 @@ networks:membership_role        POST   admin     -         L    .    .    .    .
 networks:membership_role        POST   -         self      -    -    .    .    .    Y    .    x
 networks:invitation_new         POST   -         -         L    .    .    .    .    Y    .    Y
 networks:invitation_revoke      POST   -         -         L    .    .    .    .    Y    .    Y
+networks:reach                  GET    -         -         L    .    .    .    .    Y    .    Y
+networks:reach                  POST   -         -         L    .    .    .    .    Y    .    Y
+networks:flyer                  GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
+networks:flyer                  GET    unknown   -         .    .    .    .    .    .    .    .
+networks:noticeboard            GET    -         -         L    .    .    Y    Y    Y    Y    Y
 
 needs:ask                       GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
 needs:ask                       POST   -         -         Y    Y    Y    Y    Y    Y    Y    Y
@@ -212,6 +224,14 @@ matching:accept                 POST   pending   recipient -    .    .    .    Y
 matching:decline                POST   pending   -         L    .    .    .    .    .    .    .
 matching:decline                POST   pending   recipient -    .    .    .    Y    Y    Y    Y
 
+outreach:broadcasts             GET    -         -         L    .    .    .    .    Y    .    Y
+outreach:broadcasts             POST   -         -         L    .    .    .    .    Y    .    Y
+outreach:chat_groups            GET    -         -         L    .    .    .    .    Y    .    Y
+outreach:chat_groups            POST   -         -         L    .    .    .    .    Y    .    Y
+outreach:chat_group_toggle      POST   -         -         L    .    .    .    .    Y    .    Y
+outreach:chat_group_delete      POST   -         -         L    .    .    .    .    Y    .    Y
+outreach:chat_group_test        POST   -         -         L    .    .    .    .    Y    .    Y
+
 ledger:transparency             GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
 ledger:transparency             GET    unknown   -         .    .    .    .    .    .    .    .
 ledger:transparency_csv         GET    -         -         Y    Y    Y    Y    Y    Y    Y    Y
@@ -270,6 +290,7 @@ ledger_status:pledge_handle     POST   pledged   -         Y    Y    Y    Y    Y
 ledger_status:pledge_handle     POST   unknown   -         .    .    .    .    .    .    .    .
 ledger_status:pledge_received   POST   pledged   -         Y    Y    Y    Y    Y    Y    Y    Y
 
+sms:twilio                      POST   -         -         Y    Y    Y    Y    Y    Y    Y    Y
 status:detail                   GET    open      -         C    C    C    C    C    C    C    C
 status:detail                   GET    unknown   -         .    .    .    .    .    .    .    .
 status:message                  POST   open      -         Y    Y    Y    Y    Y    Y    Y    Y
@@ -468,7 +489,9 @@ def send(
     body = body_for(route, target, sender)
     if route.is_api:
         return client.post(url, json.dumps(body), content_type="application/json")  # type: ignore[return-value]
-    return client.post(url, body)  # type: ignore[return-value]
+    # A signed route (the SMS webhook) works for whoever holds the provider's signature.
+    headers = signature_headers(route, url, body)
+    return client.post(url, body, headers=headers)  # type: ignore[return-value]
 
 
 def outcome(

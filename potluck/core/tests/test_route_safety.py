@@ -34,6 +34,7 @@ from potluck.core.tests.routes import (
     World,
     body_for,
     invalid_reset_link,
+    signature_headers,
     url_of,
 )
 from potluck.core.tests.test_access_matrix import LINES, Line, make_target
@@ -221,10 +222,13 @@ PAGES = [route for route in CATALOGUE if not route.is_api]
 API_POSTS = [route for route in CATALOGUE if route.is_api and "POST" in route.methods]
 
 
-def post(client: Client, route: Route, url: str, body: dict[str, Any]) -> HttpResponse:
+def post(
+    client: Client, route: Route, url: str, body: dict[str, Any], *, signed: bool = False
+) -> HttpResponse:
     if route.is_api:
         return client.post(url, json.dumps(body), content_type="application/json")  # type: ignore[return-value]
-    return client.post(url, body)  # type: ignore[return-value]
+    headers = signature_headers(route, url, body) if signed else {}
+    return client.post(url, body, headers=headers)  # type: ignore[return-value]
 
 
 @pytest.mark.django_db
@@ -242,14 +246,15 @@ def test_pages_refuse_a_post_without_a_csrf_token(world: World, route: Route) ->
         assert refused.status_code == 403, f"{actor}: POST {url} -> {refused.status_code}"
         assert changes(before, fingerprint(sessions=False)) == []
         transaction.set_rollback(True)
-    # The same POST with a token gets past the check, so the 403 above was the CSRF check.
+    # The same POST with a token gets past the check, so the 403 above was the CSRF check (or,
+    # on a route a provider signs instead, the signature check: with one, it gets past too).
     token = get_random_string(32)
     client.cookies[settings.CSRF_COOKIE_NAME] = token
     with transaction.atomic():
         before = fingerprint(sessions=False)
         # A fresh body: an uploaded file in the first one has been read already.
-        again = body_for(route, target, user)
-        allowed = post(client, route, url, {**again, "csrfmiddlewaretoken": token})
+        again = {**body_for(route, target, user), "csrfmiddlewaretoken": token}
+        allowed = post(client, route, url, again, signed=True)
         assert allowed.status_code != 403, f"{actor}: POST {url} with a token -> 403"
         if line.method == "POST" and works and not route.quiet:
             assert changes(before, fingerprint(sessions=False)), f"{actor}: POST {url} did nothing"

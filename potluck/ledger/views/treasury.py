@@ -3,7 +3,6 @@ of a campaign. Treasurers and admins only, except the campaign page, which anyon
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from potluck.core.errors import DomainError
 from potluck.core.http import AuthedRequest, Request
+from potluck.core.keyset import page_for_request
 from potluck.ledger import selectors, services
 from potluck.ledger.forms.treasury import (
     CampaignForm,
@@ -68,9 +68,11 @@ def donations(request: AuthedRequest, slug: str) -> HttpResponse:
     """Every donation, newest first; donors' names are for treasurers' eyes only."""
     network = _money_network(request, slug)
     donation_list = selectors.donation_list(network=network)
-    page = Paginator(donation_list, DONATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    pager = page_for_request(
+        request, donation_list, salt="ledger.donations", limit=DONATIONS_PER_PAGE
+    )
     context = network_context(user=request.user, network=network)
-    context["page"] = page
+    context["pager"] = pager
     return render(request, "ledger/donations.html", context)
 
 

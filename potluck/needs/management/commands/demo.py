@@ -412,6 +412,10 @@ def seed_riverside() -> bool:
         areas=["Riverside", "Eastgate", "Old Mill", "Northside"],
         languages=["en", "es"],
         join_policy=Network.JoinPolicy.APPROVAL,
+        # For the flyer and texts (555-01xx numbers are fictional by convention).
+        phone_number="+15550100100",
+        sms_number="+15550100200",
+        sms_keyword="RIVERSIDE",
     )
     for person in PEOPLE[1:]:
         invitation = network_services.invitation_create(network=network, by=admin, role=person.role)
@@ -540,6 +544,8 @@ def seed_eastgate() -> bool:
         languages=["en", "es"],
         join_policy=Network.JoinPolicy.OPEN,
         categories=["housing", "translation", "errands", "money", "other"],
+        sms_number="+15550100200",  # shares Riverside's number; texts start with its word
+        sms_keyword="EASTGATE",
     )
     people = {"organiser": organiser}
     for key in ("volunteer1", "member1"):
