@@ -387,6 +387,21 @@ class Measured:
         return self.unexpected + self.socket_errors
 
 
+def combine(rounds: Sequence[Measured]) -> Measured:
+    """Rounds of one measurement as one: requests/s over all of them, the median of the
+    rounds' p50 and of their p99, every error."""
+    return Measured(
+        name=rounds[0].name,
+        connections=rounds[0].connections,
+        requests=sum(m.requests for m in rounds),
+        seconds=sum(m.seconds for m in rounds),
+        p50_ms=sorted(m.p50_ms for m in rounds)[len(rounds) // 2],
+        p99_ms=sorted(m.p99_ms for m in rounds)[len(rounds) // 2],
+        unexpected=sum(m.unexpected for m in rounds),
+        socket_errors=sum(m.socket_errors for m in rounds),
+    )
+
+
 def _lua_string(value: str) -> str:
     return json.dumps(value)  # a JSON string is a valid Lua string literal for our ASCII data
 

@@ -1,9 +1,12 @@
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +18,22 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: models.Field) -> Any:  # type: ignore[type-arg]
+        """What `get_<field>_display()` shows, translating only the label shown.
+
+        Django's own version builds a dict of the field's choices on every call, translating
+        each label: a board of 25 needs with three labelled fields a row made 750 gettext
+        lookups. Here the dict of (lazy) labels is built once per field.
+        """
+        value = getattr(self, field.attname)
+        label = _choice_labels(field).get(make_hashable(value), value)
+        return force_str(label, strings_only=True)
+
+
+@cache
+def _choice_labels(field: models.Field) -> dict[Any, Any]:  # type: ignore[type-arg]
+    return dict(make_hashable(field.flatchoices))
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

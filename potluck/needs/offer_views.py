@@ -14,7 +14,7 @@ from potluck.core.keyset import page_for_request
 from potluck.needs import permissions, selectors, services
 from potluck.needs.forms import MessageForm, OfferFilterForm, OfferForm
 from potluck.networks import selectors as network_selectors
-from potluck.networks.context import network_context
+from potluck.networks.context import filters_cache_key, network_context
 
 
 @login_required
@@ -27,6 +27,7 @@ def offer_board(request: AuthedRequest, slug: str) -> HttpResponse:
     context = network_context(user=request.user, network=network)
     context.update(
         form=form,
+        filters_key=filters_cache_key(request, network),
         pager=pager,
         my_matches=selectors.match_list_for_user(user=request.user, network=network),
     )

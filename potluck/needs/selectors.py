@@ -65,6 +65,10 @@ def access_match(*, user: Any, network: Network, match_id: int) -> Match:
     return match
 
 
+# What a list of needs leaves out: how to reach the person who asked.
+CONTACT_FIELDS = ("contact_value", "contact_times")
+
+
 def by_priority(needs: QuerySet[Need]) -> QuerySet[Need]:
     """Most urgent first, then longest waiting: the order of every list of needs.
 
@@ -84,8 +88,9 @@ class BoardFilters:
 
 
 def need_list_for_board(*, network: Network, filters: BoardFilters) -> QuerySet[Need]:
-    """The network's needs, most urgent and longest waiting first."""
-    needs = Need.objects.filter(network=network)
+    """The network's needs, most urgent and longest waiting first. Lists never show how to
+    reach the person, so their contact details are neither read nor decrypted."""
+    needs = Need.objects.filter(network=network).defer(*CONTACT_FIELDS)
     if filters.status == "active":
         needs = needs.active()
     elif filters.status:

@@ -20,7 +20,7 @@ from potluck.needs import permissions, selectors, services
 from potluck.needs.forms import AskForm, BoardFilterForm, CloseForm, NoteForm, ReleaseForm
 from potluck.needs.models import Need
 from potluck.networks import selectors as network_selectors
-from potluck.networks.context import network_context
+from potluck.networks.context import filters_cache_key, network_context
 from potluck.networks.models import Network
 from potluck.networks.permissions import COORDINATOR_ROLES, VOLUNTEER_ROLES
 
@@ -92,7 +92,7 @@ def need_board(request: AuthedRequest, slug: str) -> HttpResponse:
     needs = selectors.need_list_for_board(network=network, filters=filters)
     pager = page_for_request(request, needs, salt="needs.board", limit=settings.POTLUCK_PAGE_SIZE)
     context = network_context(user=request.user, network=network)
-    context.update(form=form, pager=pager)
+    context.update(form=form, pager=pager, filters_key=filters_cache_key(request, network))
     return render(request, "needs/board.html", context)
 
 

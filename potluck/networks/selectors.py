@@ -9,7 +9,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from potluck.accounts.twofactor import two_factor_require
 from potluck.networks.models import Invitation, Membership, Network
-from potluck.networks.permissions import COORDINATOR_ROLES, ELEVATED_ROLES, held_role, role_in
+from potluck.networks.permissions import (
+    COORDINATOR_ROLES,
+    ELEVATED_ROLES,
+    held_role,
+    held_role_query,
+    remember_role,
+    usable_role,
+)
 
 
 def access_public_network(*, slug: str) -> Network:
@@ -23,14 +30,20 @@ def access_network(*, user: Any, slug: str, roles: frozenset[str] | None = None)
     A page that only elevated roles may use (every one of `roles` is elevated) also needs
     two-factor: TwoFactorRequired sends the person to set it up or to enter a code.
     """
-    network = get_object_or_404(Network, slug=slug)
-    role = held_role(user, network.pk)
+    if user is None or not user.is_authenticated:
+        raise Http404
+    # The network and the role held in it, in one query.
+    network = get_object_or_404(
+        Network.objects.annotate(held_role=held_role_query(user)), slug=slug
+    )
+    role: str | None = network.held_role  # type: ignore[attr-defined]
+    remember_role(user, network.pk, role)
     if role is None or (roles is not None and role not in roles):
         raise Http404
     if roles is not None and roles <= ELEVATED_ROLES:
         two_factor_require(user=user)
     # What the pages offer follows the role usable now (see permissions.role_in).
-    network.viewer_role = role_in(user, network.pk)  # type: ignore[attr-defined]
+    network.viewer_role = usable_role(user, role)  # type: ignore[attr-defined]
     return network
 
 

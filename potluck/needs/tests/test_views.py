@@ -5,6 +5,7 @@ from potluck.conftest import login
 from potluck.core.models import AuditEvent
 from potluck.needs import services
 from potluck.needs.models import Need, NeedNote
+from potluck.networks.models import Network
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +248,22 @@ def test_stranger_cannot_open_a_match(client, network, offer, volunteer, strange
     match = services.offer_respond(offer=offer, responder=volunteer, message="Hi")
     client.force_login(stranger)
     assert client.get(match.get_absolute_url()).status_code == 404
+
+
+def test_the_board_filters_follow_the_network_the_language_and_the_query(client, network, member):
+    """The filter form is cached (see filters_cache_key): never stale, never someone else's."""
+    client.force_login(member)
+    board = reverse("needs:board", args=[network.slug])
+    page = client.get(board).content.decode()
+    assert 'value="rides"' in page
+    assert "Kind of help" in page
+    # Changed without save(), so nothing but the categories themselves tells the cache.
+    Network.objects.filter(pk=network.pk).update(categories=["groceries"])
+    page = client.get(board).content.decode()
+    assert 'value="rides"' not in page
+    assert 'value="groceries"' in page
+    assert 'value="Eastgate"' in client.get(board, {"area": "Eastgate"}).content.decode()
+    assert 'value="Eastgate"' not in client.get(board).content.decode()
+    member.language = "es"
+    member.save(update_fields=["language"])
+    assert "Tipo de ayuda" in client.get(board).content.decode()

@@ -1,6 +1,11 @@
 """Every predicate in networks/permissions.py as a role x state table."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from potluck.conftest import ACTORS, make_actor, table
 from potluck.networks import permissions
@@ -73,3 +78,42 @@ def test_tables_cover_every_actor_and_role():
     assert {actor for actor, _col, _ok in MEMBERSHIP} == set(ACTORS)
     assert {actor for actor, _col, _ok in ASSIGN_ROLE} == set(ACTORS)
     assert {role for _actor, role, _ok in ASSIGN_ROLE} == set(Role.values)
+
+
+def test_roles_remembered_reads_each_role_once_and_forgets_it_after(
+    django_assert_num_queries, volunteer, network
+):
+    with permissions.roles_remembered(), django_assert_num_queries(1):
+        assert permissions.is_volunteer(volunteer, network.pk)
+        assert permissions.is_member(volunteer, network.pk)
+        assert not permissions.is_coordinator(volunteer, network.pk)
+    network.memberships.filter(user=volunteer).update(role=Role.MEMBER)
+    # Outside the block every question reads the role afresh.
+    assert not permissions.is_volunteer(volunteer, network.pk)
+
+
+def test_roles_remembered_keeps_people_and_networks_apart(
+    django_assert_num_queries, volunteer, member, network
+):
+    other = NetworkFactory.create()
+    with permissions.roles_remembered(), django_assert_num_queries(3):
+        assert permissions.role_in(volunteer, network.pk) == Role.VOLUNTEER
+        assert permissions.role_in(member, network.pk) == Role.MEMBER
+        assert permissions.role_in(volunteer, other.pk) is None
+        assert permissions.role_in(volunteer, other.pk) is None
+
+
+def test_a_page_view_reads_the_role_once_and_a_write_reads_it_afresh(client, volunteer, need):
+    """RolesRememberedMiddleware: a need's page asks a dozen questions of one role."""
+    client.force_login(volunteer)
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(need.get_absolute_url()).status_code == 200
+    assert len([q for q in page.captured_queries if reads_role(q["sql"])]) == 1
+    with CaptureQueriesContext(connection) as claim:
+        client.post(reverse("needs:claim", args=[need.network.slug, need.pk]))
+    assert any(reads_role(q["sql"]) for q in claim.captured_queries)
+
+
+def reads_role(sql: str) -> bool:
+    """Whether a query reads a role: alone (held_role) or beside its network (access_network)."""
+    return bool(re.search(r'SELECT (U0|"networks_membership")\."role"', sql))
