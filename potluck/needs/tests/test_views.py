@@ -254,6 +254,8 @@ def test_the_board_filters_follow_the_network_the_language_and_the_query(client,
     """The filter form is cached (see filters_cache_key): never stale, never someone else's."""
     client.force_login(member)
     board = reverse("needs:board", args=[network.slug])
+    # The offers board's filters are another form, with a key of the same parts.
+    assert client.get(reverse("needs:offers", args=[network.slug])).status_code == 200
     page = client.get(board).content.decode()
     assert 'value="rides"' in page
     assert "Kind of help" in page
