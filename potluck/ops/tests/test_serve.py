@@ -59,3 +59,26 @@ def test_serve_answers_health_checks_with_granian(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_the_production_entry_point_hides_what_is_loaded_from_the_collector(
+    tmp_path: Path,
+) -> None:
+    """config.wsgi freezes the objects loaded at start, so full garbage collections in the
+    middle of requests don't walk them (they made board pages pause for tens of ms)."""
+    code = "import gc, config.wsgi; print(gc.get_freeze_count())"
+    env = {
+        **os.environ,
+        "POTLUCK_DEBUG": "1",
+        "POTLUCK_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "",
+    }
+    frozen = subprocess.run(  # noqa: S603 - our interpreter, our code
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(frozen.stdout.strip()) > 10_000
