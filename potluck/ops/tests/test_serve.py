@@ -73,7 +73,7 @@ def test_the_production_entry_point_hides_what_is_loaded_from_the_collector(
         "POTLUCK_DATA_DIR": str(tmp_path),
         "DATABASE_URL": "",
     }
-    frozen = subprocess.run(  # noqa: S603 - our interpreter, our code
+    frozen = subprocess.run(
         [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
         env=env,
