@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 from django.core import signing
 from django.db.models import F, Model, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,7 @@ MAX_LIMIT = 100
 MAX_CURSOR_LENGTH = 500
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,10 @@ def page_query(rows: QuerySet[M], *, cursor: str | None, salt: str) -> QuerySet[
 
 
 @dataclass(frozen=True)
-class WebPage(Generic[M]):
+class WebPage(Generic[T]):
     """One page of a list on an HTML page, with the links the pager component shows."""
 
-    items: list[M]
+    items: list[T]
     # Where the next page is ("?filters&cursor=…"); None on the last page.
     next_url: str | None
     # Where the first page is, with the same filters; None on the first page.
@@ -72,25 +73,46 @@ class WebPage(Generic[M]):
 def page_for_request(
     request: HttpRequest, rows: QuerySet[M], *, salt: str, limit: int, param: str = "cursor"
 ) -> WebPage[M]:
-    """The page of `rows` that the request's `param` cursor points at, keeping its filters.
+    """The page of `rows` that the request's `param` cursor points at, keeping its filters."""
+    return page_at(
+        rows,
+        cursor=request.GET.get(param, ""),
+        salt=salt,
+        limit=limit,
+        path=request.path,
+        query=request.GET,
+        param=param,
+    )
+
+
+def page_at(
+    rows: QuerySet[M],
+    *,
+    cursor: str,
+    salt: str,
+    limit: int,
+    path: str,
+    query: QueryDict | None = None,
+    param: str = "cursor",
+) -> WebPage[M]:
+    """The page of `rows` at `cursor`, its links leading to `path` with `query`'s filters.
 
     A cursor that is out of date, cut short or forged gives the first page, not an error:
     it is only ever a link we made, and the first page is always a sensible answer.
     """
-    cursor = request.GET.get(param, "")
     try:
         page = paginate(rows, cursor=cursor[:MAX_CURSOR_LENGTH] or None, limit=limit, salt=salt)
     except DomainError:
         cursor = ""
         page = paginate(rows, cursor=None, limit=limit, salt=salt)
-    query = request.GET.copy()
-    query.pop(param, None)
-    first = _url(request.path, query.urlencode())
+    links = query.copy() if query is not None else QueryDict(mutable=True)
+    links.pop(param, None)
+    first = _url(path, links.urlencode())
     if page.next is not None:
-        query[param] = page.next
+        links[param] = page.next
     return WebPage(
         items=page.items,
-        next_url=_url(request.path, query.urlencode()) if page.next else None,
+        next_url=_url(path, links.urlencode()) if page.next else None,
         first_url=first if cursor else None,
     )
 

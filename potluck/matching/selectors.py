@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -60,18 +59,22 @@ class RunRow:
     errors: list[str] = field(default_factory=list)
 
 
-def run_page(*, run: MatchRun, network: Network, page: Any = 1, size: int = 25) -> Page[Any]:
-    """A page of the run's needs that are still open, most urgent and longest waiting first,
-    each as a RunRow preset to the engine's pick."""
-    unmatched = {int(need_id): code for need_id, code in run.unmatched.items()}
+def run_needs(*, run: MatchRun, network: Network) -> QuerySet[Need]:
+    """The run's needs that are still open, most urgent and longest waiting first (the
+    board's order and indexes, so the review pages by cursor like the board)."""
+    unmatched = [int(need_id) for need_id in run.unmatched]
     suggested = Suggestion.objects.filter(run=run, need=OuterRef("pk"))
-    needs = by_priority(
+    return by_priority(
         Need.objects.filter(network=network, status=Need.Status.OPEN).filter(
-            Q(Exists(suggested)) | Q(pk__in=list(unmatched))
+            Q(Exists(suggested)) | Q(pk__in=unmatched)
         )
     ).defer("description", "contact_value", "contact_times")
-    paged = Paginator(needs, size).get_page(page)
-    return Page[Any](_rows(run, list(paged.object_list), unmatched), paged.number, paged.paginator)
+
+
+def run_rows(*, run: MatchRun, needs: list[Need]) -> list[RunRow]:
+    """Each of `needs` (of `run`) as a RunRow preset to the engine's pick."""
+    unmatched = {int(need_id): code for need_id, code in run.unmatched.items()}
+    return _rows(run, needs, unmatched)
 
 
 def _rows(run: MatchRun, needs: list[Need], unmatched: dict[int, str]) -> list[RunRow]:

@@ -1,17 +1,17 @@
 """Pages for matching: the coordinator's review of suggestions, and a volunteer's tasks."""
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from potluck.core.errors import DomainError
 from potluck.core.http import AuthedRequest
+from potluck.core.keyset import WebPage, page_at
 from potluck.matching import selectors, services
 from potluck.matching.models import Dispatch, MatchRun
 from potluck.needs import selectors as need_selectors
@@ -29,20 +29,32 @@ def _review(
     request: AuthedRequest,
     network: Network,
     *,
-    page: Any,
+    cursor: str,
     posted: dict[int, int] | None = None,
     errors: dict[int, list[str]] | None = None,
 ) -> HttpResponse:
     """The review page; after a refused dispatch, with the rows as they were sent."""
     run = selectors.run_latest(network=network)
-    rows = None
+    pager: WebPage[selectors.RunRow] | None = None
     if run is not None:
-        size = settings.POTLUCK_PAGE_SIZE
-        rows = selectors.run_page(run=run, network=network, page=page, size=size)
+        needs = page_at(
+            selectors.run_needs(run=run, network=network),
+            cursor=cursor,
+            salt="matching.review",
+            limit=settings.POTLUCK_PAGE_SIZE,
+            path=reverse("matching:review", args=[network.slug]),
+        )
+        rows = selectors.run_rows(run=run, needs=needs.items)
         if posted is not None:
-            _as_posted(list(rows.object_list), posted, errors or {})
+            _as_posted(rows, posted, errors or {})
+        pager = WebPage(items=rows, next_url=needs.next_url, first_url=needs.first_url)
     context = network_context(user=request.user, network=network)
-    context.update(run=run, page=rows, waiting=selectors.dispatch_list_for_network(network=network))
+    context.update(
+        run=run,
+        pager=pager,
+        cursor=cursor,
+        waiting=selectors.dispatch_list_for_network(network=network),
+    )
     return render(request, "matching/review.html", context)
 
 
@@ -59,7 +71,7 @@ def _as_posted(
 def matching_review(request: AuthedRequest, slug: str) -> HttpResponse:
     """The latest suggestions as a table to review, adjust and dispatch."""
     network = _coordinated(request, slug)
-    return _review(request, network, page=request.GET.get("page"))
+    return _review(request, network, cursor=request.GET.get("cursor", ""))
 
 
 @login_required
@@ -100,14 +112,14 @@ def matching_dispatch(request: AuthedRequest, slug: str) -> HttpResponse:
     network = _coordinated(request, slug)
     chosen = _chosen(request.POST)
     pairs = selectors.dispatch_pairs(network=network, chosen=chosen)
-    page = request.POST.get("page")
+    cursor = request.POST.get("cursor", "")
     try:
         sent = services.match_dispatch(network=network, by=request.user, pairs=pairs)
     except services.DispatchRefused as refused:
         # The form comes back as the coordinator left it, each problem beside its need.
         messages.error(request, str(refused))
         errors = {need_id: [str(m) for m in found] for need_id, found in refused.refusals.items()}
-        return _review(request, network, page=page, posted=dict(chosen), errors=errors)
+        return _review(request, network, cursor=cursor, posted=dict(chosen), errors=errors)
     except DomainError as error:
         messages.error(request, str(error))
     else:

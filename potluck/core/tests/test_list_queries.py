@@ -3,6 +3,7 @@ queries for N rows as for 5N, pages on with a signed cursor (no page numbers, no
 its query walks an index of needs rather than the whole table."""
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -118,14 +119,20 @@ def shown(client: Client, url: str, query: dict[str, Any] | None = None) -> int:
 
 
 def assert_constant(
-    client: Client, url: str, seed: Callable[[int], None], query: dict[str, Any] | None = None
+    client: Client,
+    url: str,
+    seed: Callable[[int], None],
+    query: dict[str, Any] | None = None,
+    *,
+    rows: Callable[[Client, str, dict[str, Any] | None], int] = shown,
 ) -> None:
-    """Same queries with N rows as with 5N, and the longer list really shows more."""
+    """Same queries with N rows as with 5N, and the longer list really shows more (`rows`
+    counts what the page shows)."""
     seed(N)
     client.get(url, query or {})  # warm sessions, two-factor checks and caches
-    few, few_rows = count_queries(client, url, query), shown(client, url, query)
+    few, few_rows = count_queries(client, url, query), rows(client, url, query)
     seed(4 * N)
-    many, many_rows = count_queries(client, url, query), shown(client, url, query)
+    many, many_rows = count_queries(client, url, query), rows(client, url, query)
     assert many_rows > few_rows > 0
     assert many == few, f"{url}: {few} queries for {few_rows} rows, {many} for {many_rows}"
 
@@ -172,6 +179,53 @@ def test_the_donations_list_runs_the_same_queries_for_many_donations(
     login(client, treasurer)
     url = reverse("ledger:donations", args=[network.slug])
     assert_constant(client, url, lambda n: seed_donations(network, treasurer, n))
+
+
+def rows_shown(client: Client, url: str, query: dict[str, Any] | None = None) -> int:
+    """Table rows (headings too) and list items in the page's main part."""
+    main = client.get(url, query or {}).content.decode().split('<main id="main"', 1)[1]
+    return main.count("<tr") + main.count("<li")
+
+
+def seed_members(network: Network, count: int) -> None:
+    from potluck.networks.tests.factories import InvitationFactory, MembershipFactory
+    from potluck.volunteers.tests.factories import profile_of
+
+    for _index in range(count):
+        profile_of(MembershipFactory.create(network=network, role="volunteer"))
+        MembershipFactory.create(network=network, role="member", status="pending")
+        InvitationFactory.create(network=network)
+
+
+@pytest.mark.parametrize("page", ["networks:members", "volunteers:workload"])
+def test_the_members_and_volunteers_pages_run_the_same_queries_for_many_people(
+    client: Client, network: Network, coordinator: User, page: str
+) -> None:
+    login(client, coordinator)
+    url = reverse(page, args=[network.slug])
+    assert_constant(client, url, lambda n: seed_members(network, n), rows=rows_shown)
+
+
+def test_the_broadcasts_page_runs_the_same_queries_for_many_broadcasts(
+    client: Client, network: Network, coordinator: User
+) -> None:
+    from potluck.outreach.models import Broadcast
+
+    def seed(count: int) -> None:
+        for _index in range(count):
+            Broadcast.objects.create(
+                network=network,
+                sender=coordinator,
+                body="Sandbags at the school at six",
+                channels=["email"],
+                token=uuid.uuid4().hex,
+                recipient_count=3,
+                email_count=3,
+            )
+
+    login(client, coordinator)
+    url = reverse("outreach:broadcasts", args=[network.slug])
+    assert_constant(client, url, seed, rows=rows_shown)
 
 
 # ---------------------------------------------------------------------------- API lists

@@ -74,7 +74,7 @@ def test_matching_review_and_my_tasks_list_urgent_then_longest_waiting_first(
     helper = volunteer(network, weekly_cap=9)
     run = services.match_suggest(network=network, by=coordinator)
 
-    rows = selectors.run_page(run=run, network=network).object_list
+    rows = selectors.run_rows(run=run, needs=list(selectors.run_needs(run=run, network=network)))
     assert names(needs, [row.need for row in rows]) == EXPECTED
     suggested = selectors.suggestion_list_for_volunteer(user=helper, network=network)
     assert names(needs, [s.need for s in suggested]) == EXPECTED

@@ -1,6 +1,8 @@
 """The matching pages at the HTTP level: review and dispatch, my tasks, accept and decline."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from potluck.conftest import login
@@ -72,6 +74,53 @@ def test_coordinator_dispatches_the_ticked_rows_with_their_changes(client, netwo
     page = client.get(url("review", network)).content.decode()
     assert f'name="include" value="{first.pk}"' not in page  # waiting for Ben's answer
     assert "waiting for an answer" in page
+
+
+def test_the_review_pages_on_by_cursor_without_counting(client, network, coordinator, settings):
+    """Like the board: a cursor to the next page, no page numbers, no COUNT."""
+    settings.POTLUCK_PAGE_SIZE = 2
+    volunteer(network)
+    asked = [need(network) for _index in range(5)]
+    services.match_suggest(network=network, by=coordinator)
+    login(client, coordinator)
+    seen, next_url, pages = [], url("review", network), 0
+    while next_url:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(next_url)
+        assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+        pager = response.context["pager"]
+        seen += [row.need.pk for row in pager.items]
+        next_url, pages = pager.next_url, pages + 1
+    assert pages == 3
+    assert sorted(seen) == sorted(n.pk for n in asked)
+    assert len(seen) == len(set(seen))
+    assert "Page 1 of" not in response.content.decode()
+
+
+def test_a_refused_dispatch_comes_back_on_the_page_it_was_sent_from(
+    client, network, coordinator, settings
+):
+    settings.POTLUCK_PAGE_SIZE = 2
+    english = volunteer(network, languages=["en"])
+    volunteer(network, languages=["es"])
+    for _index in range(3):
+        need(network, language="es")
+    services.match_suggest(network=network, by=coordinator)
+    login(client, coordinator)
+    second = client.get(client.get(url("review", network)).context["pager"].next_url)
+    cursor = second.context["cursor"]
+    (row,) = second.context["pager"].items
+    assert f'name="cursor" value="{cursor}"' in second.content.decode()
+
+    response = client.post(
+        url("dispatch", network),
+        {"cursor": cursor, "include": [row.need.pk], f"volunteer-{row.need.pk}": english.pk},
+    )
+
+    assert response.status_code == 200
+    assert [r.need.pk for r in response.context["pager"].items] == [row.need.pk]
+    # Its links lead to the review page, not to the dispatch address it was posted to.
+    assert response.context["pager"].first_url == url("review", network)
 
 
 def test_a_refused_dispatch_shows_the_form_again_with_reasons(client, network, coordinator):
