@@ -28,8 +28,8 @@ def roles_remembered() -> Iterator[None]:
 
     A need's page asks about a dozen questions (may they claim, release, see the contact…),
     each of the same role. RolesRememberedMiddleware opens this block around requests that
-    change nothing (GET and HEAD), so a page never shows a role that changed while it was
-    drawn, and writes always read the role afresh.
+    change nothing (GET and HEAD), so a page is drawn with one role throughout; requests
+    that write always read the role afresh.
     """
     token = _remembered.set({})
     try:
